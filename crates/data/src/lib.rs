@@ -1,0 +1,20 @@
+//! Data for every lab: toy 2-D generators, MNIST and Iris loaders, and plots.
+//!
+//! - [`toy`]: `sample_gauss_2d`, `sample_gmm_2d`, `class_to_onehot` (Lab 1).
+//! - [`mnist`]: a reader for raw or gzipped IDX files with typed errors.
+//! - [`iris`]: the 150 Iris flowers (shipped inside `linfa-datasets`).
+//! - [`plot`]: decision surfaces, data scatter, line plots, image grids, GIFs.
+//!
+//! Every random generator takes the RNG as an argument, so a seeded RNG gives
+//! the same data on every run.
+
+pub mod iris;
+pub mod mnist;
+pub mod plot;
+pub mod scale;
+pub mod toy;
+
+pub use scale::Standardizer;
+pub use toy::{
+    check_gmm_args, class_to_onehot, sample_gauss_2d, sample_gmm_2d, DataError, Random2dGaussian,
+};

@@ -1,0 +1,373 @@
+//! Scatter by class, line plots and image grids.
+
+use std::path::Path;
+
+use ndarray::ArrayView2;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{class_color, diverging, draw_err, gray, save, Drawable, PlotError};
+use crate::plot::Rect;
+
+struct Scatter<'a> {
+    title: &'a str,
+    points: ArrayView2<'a, f64>,
+    labels: &'a [usize],
+}
+
+impl Drawable for Scatter<'_> {
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let r = Rect::around(self.points, 0.03)?;
+        area.fill(&WHITE).map_err(draw_err)?;
+        let mut chart = ChartBuilder::on(area)
+            .caption(self.title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(32)
+            .y_label_area_size(44)
+            .build_cartesian_2d(r.x_min..r.x_max, r.y_min..r.y_max)
+            .map_err(draw_err)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .draw()
+            .map_err(draw_err)?;
+        let n_classes = self.labels.iter().max().map_or(0, |m| m + 1);
+        for c in 0..n_classes {
+            let pts = self
+                .points
+                .rows()
+                .into_iter()
+                .zip(self.labels)
+                .filter(move |(_, &l)| l == c)
+                .map(|(p, _)| Circle::new((p[0], p[1]), 2, class_color(c).filled()));
+            chart
+                .draw_series(pts)
+                .map_err(draw_err)?
+                .label(c.to_string())
+                .legend(move |(x, y)| Circle::new((x, y), 4, class_color(c).filled()));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(draw_err)?;
+        Ok(())
+    }
+}
+
+/// Points (N × 2) coloured by class, with a legend (t-SNE and embedding views).
+pub fn scatter_classes<'a>(
+    path: &Path,
+    title: &'a str,
+    points: ArrayView2<'a, f64>,
+    labels: &'a [usize],
+) -> Result<(), PlotError> {
+    if points.nrows() != labels.len() {
+        return Err(PlotError::Input(format!(
+            "{} points but {} labels",
+            points.nrows(),
+            labels.len()
+        )));
+    }
+    save(
+        path,
+        (720, 640),
+        &Scatter {
+            title,
+            points,
+            labels,
+        },
+    )
+}
+
+/// One named curve of a line plot.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+impl Series {
+    pub fn new(name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Series {
+            name: name.into(),
+            points,
+        }
+    }
+    /// y values at x = 0, 1, 2, …
+    pub fn from_values(name: impl Into<String>, ys: &[f64]) -> Self {
+        Series::new(
+            name,
+            ys.iter().enumerate().map(|(i, &y)| (i as f64, y)).collect(),
+        )
+    }
+}
+
+struct Lines<'a> {
+    title: &'a str,
+    x_label: &'a str,
+    y_label: &'a str,
+    series: &'a [Series],
+    log_y: bool,
+}
+
+impl Drawable for Lines<'_> {
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let pts = || {
+            self.series
+                .iter()
+                .flat_map(|s| s.points.iter())
+                .filter(|p| p.0.is_finite() && p.1.is_finite())
+        };
+        let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for &(x, y) in pts() {
+            if self.log_y && y <= 0.0 {
+                continue;
+            }
+            x0 = x0.min(x);
+            x1 = x1.max(x);
+            y0 = y0.min(y);
+            y1 = y1.max(y);
+        }
+        if x0 > x1 {
+            return Err(PlotError::Input(
+                "a line plot needs at least one finite point".into(),
+            ));
+        }
+        if x1 <= x0 {
+            x1 = x0 + 1.0;
+        }
+        if y1 <= y0 {
+            y1 = y0 + y0.abs().max(1e-6);
+        }
+        area.fill(&WHITE).map_err(draw_err)?;
+        let mut b = ChartBuilder::on(area);
+        b.caption(self.title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60);
+        let color = |i: usize| class_color(i).stroke_width(2);
+        macro_rules! body {
+            ($chart:expr) => {{
+                let mut chart = $chart;
+                chart
+                    .configure_mesh()
+                    .x_desc(self.x_label)
+                    .y_desc(self.y_label)
+                    .draw()
+                    .map_err(draw_err)?;
+                for (i, s) in self.series.iter().enumerate() {
+                    let keep = s
+                        .points
+                        .iter()
+                        .copied()
+                        .filter(|p| p.1.is_finite() && (!self.log_y || p.1 > 0.0));
+                    chart
+                        .draw_series(LineSeries::new(keep, color(i)))
+                        .map_err(draw_err)?
+                        .label(s.name.clone())
+                        .legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 18, y)], color(i))
+                        });
+                }
+                chart
+                    .configure_series_labels()
+                    .background_style(WHITE.mix(0.8))
+                    .border_style(BLACK)
+                    .draw()
+                    .map_err(draw_err)?;
+            }};
+        }
+        if self.log_y {
+            body!(b
+                .build_cartesian_2d(x0..x1, (y0..y1).log_scale())
+                .map_err(draw_err)?);
+        } else {
+            let pad = (y1 - y0) * 0.05;
+            body!(b
+                .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))
+                .map_err(draw_err)?);
+        }
+        Ok(())
+    }
+}
+
+/// Curves over a shared x axis (loss or accuracy against iteration / epoch).
+pub fn line_plot(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+    log_y: bool,
+) -> Result<(), PlotError> {
+    save(
+        path,
+        (760, 480),
+        &Lines {
+            title,
+            x_label,
+            y_label,
+            series,
+            log_y,
+        },
+    )
+}
+
+/// How image values become colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageMap {
+    /// Values in [0, 1] as ink: 0 white, 1 black (digits).
+    Gray,
+    /// Signed values, blue < 0 < red, symmetric per image (weight maps).
+    Diverging,
+}
+
+struct Grid<'a> {
+    title: &'a str,
+    images: &'a [Vec<f32>],
+    shape: (usize, usize),
+    captions: &'a [String],
+    ncols: usize,
+    map: ImageMap,
+}
+
+const CELL: u32 = 84; // 3 px per pixel of a 28 × 28 image
+const CAPTION: u32 = 18;
+
+impl Drawable for Grid<'_> {
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        area.fill(&WHITE).map_err(draw_err)?;
+        let area = area
+            .titled(self.title, ("sans-serif", 18))
+            .map_err(draw_err)?;
+        let (rows, cols) = self.shape;
+        let nrows = self.images.len().div_ceil(self.ncols);
+        let panels = area.split_evenly((nrows, self.ncols));
+        for (k, img) in self.images.iter().enumerate() {
+            let panel = &panels[k];
+            let (pw, _) = panel.dim_in_pixel();
+            let px = ((pw.min(CELL) as usize) / cols.max(rows)).max(1) as i32;
+            let x_off = (pw as i32 - px * cols as i32) / 2;
+            let scale = match self.map {
+                ImageMap::Gray => 1.0,
+                ImageMap::Diverging => img.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-12),
+            };
+            for r in 0..rows {
+                for c in 0..cols {
+                    let v = f64::from(img[r * cols + c]);
+                    let color = match self.map {
+                        ImageMap::Gray => gray(v),
+                        ImageMap::Diverging => diverging(0.5 + v / (2.0 * f64::from(scale))),
+                    };
+                    let (x, y) = (x_off + c as i32 * px, r as i32 * px);
+                    panel
+                        .draw(&Rectangle::new([(x, y), (x + px, y + px)], color.filled()))
+                        .map_err(draw_err)?;
+                }
+            }
+            if let Some(cap) = self.captions.get(k) {
+                let y = rows as i32 * px + 2;
+                panel
+                    .draw(&Text::new(cap.clone(), (x_off, y), ("sans-serif", 13)))
+                    .map_err(draw_err)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Images (each `rows·cols` values, row-major) in a grid of `ncols` columns,
+/// with an optional caption under each.
+pub fn image_grid(
+    path: &Path,
+    title: &str,
+    images: &[Vec<f32>],
+    shape: (usize, usize),
+    captions: &[String],
+    ncols: usize,
+    map: ImageMap,
+) -> Result<(), PlotError> {
+    if images.is_empty() || ncols == 0 {
+        return Err(PlotError::Input(
+            "an image grid needs at least one image and one column".into(),
+        ));
+    }
+    if let Some((i, img)) = images
+        .iter()
+        .enumerate()
+        .find(|(_, im)| im.len() != shape.0 * shape.1)
+    {
+        return Err(PlotError::Input(format!(
+            "image {i} has {} values, expected {}×{}",
+            img.len(),
+            shape.0,
+            shape.1
+        )));
+    }
+    let ncols = ncols.min(images.len());
+    let nrows = images.len().div_ceil(ncols) as u32;
+    let size = (ncols as u32 * (CELL + 8), 40 + nrows * (CELL + CAPTION + 8));
+    save(
+        path,
+        size,
+        &Grid {
+            title,
+            images,
+            shape,
+            captions,
+            ncols,
+            map,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_write_files_and_reject_bad_input() {
+        let d = std::env::temp_dir().join(format!("dl-labs-charts-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        let pts = ndarray::arr2(&[[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]]);
+        scatter_classes(&d.join("s.png"), "s", pts.view(), &[0, 1, 2]).unwrap();
+        assert!(scatter_classes(&d.join("s.png"), "s", pts.view(), &[0]).is_err());
+        let s = [
+            Series::from_values("loss", &[1.0, 0.5, 0.25]),
+            Series::from_values("b", &[0.9, 0.8, 0.1]),
+        ];
+        line_plot(&d.join("l.png"), "loss", "iteration", "loss", &s, true).unwrap();
+        line_plot(&d.join("l.svg"), "loss", "iteration", "loss", &s, false).unwrap();
+        let imgs = vec![vec![0.5f32; 28 * 28], vec![-0.1f32; 28 * 28]];
+        image_grid(
+            &d.join("g.png"),
+            "w",
+            &imgs,
+            (28, 28),
+            &["a".into(), "b".into()],
+            2,
+            ImageMap::Diverging,
+        )
+        .unwrap();
+        assert!(image_grid(
+            &d.join("g.png"),
+            "w",
+            &imgs,
+            (10, 10),
+            &[],
+            2,
+            ImageMap::Gray
+        )
+        .is_err());
+        for f in ["s.png", "l.png", "l.svg", "g.png"] {
+            assert!(
+                std::fs::metadata(d.join(f)).unwrap().len() > 100,
+                "{f} written"
+            );
+        }
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+}

@@ -1,0 +1,150 @@
+//! Plots written as files: PNG by default, SVG when the file name ends in `.svg`.
+//!
+//! - [`surface`]: `graph_surface` (a decision function over a rectangle) and
+//!   `graph_data` (points coloured by true class, marked by correctness),
+//!   drawn together as a [`Figure2d`], alone or as a GIF of training frames;
+//! - [`charts`]: class-coloured scatter, line plots (loss curves), image grids
+//!   (28×28 digits, weight maps).
+//!
+//! Text uses the DejaVu Sans font shipped in `assets/fonts`, so no system font
+//! library is needed. Every file is written atomically (temporary name, rename).
+
+use std::path::Path;
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+pub mod charts;
+pub mod surface;
+
+pub use charts::{image_grid, line_plot, scatter_classes, ImageMap, Series};
+pub use surface::{
+    graph_classes, graph_data, graph_surface, save_gif, DataLayer, Figure2d, Rect, Surface,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    #[error("drawing failed: {0}")]
+    Draw(String),
+    #[error("plot input is invalid: {0}")]
+    Input(String),
+    #[error(transparent)]
+    Output(#[from] labkit::OutputError),
+}
+
+pub(crate) fn draw_err<E: std::fmt::Display>(e: E) -> PlotError {
+    PlotError::Draw(e.to_string())
+}
+
+static FONT: Once = Once::new();
+const DEJAVU: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSans.ttf");
+
+/// Registers the shipped font as "sans-serif" (once per process).
+pub(crate) fn ensure_font() {
+    FONT.call_once(|| {
+        // The font is a fixed, valid file compiled into the binary.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, DEJAVU);
+    });
+}
+
+/// Something that can draw itself on any plotters backend.
+pub trait Drawable {
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), PlotError>;
+}
+
+/// Draws `item` into `path` (PNG, or SVG for a `.svg` name) of `size` pixels, atomically.
+pub fn save<T: Drawable>(path: &Path, size: (u32, u32), item: &T) -> Result<(), PlotError> {
+    ensure_font();
+    let svg = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    labkit::write_atomically(path, |tmp| {
+        if svg {
+            let area = SVGBackend::new(tmp, size).into_drawing_area();
+            item.draw(&area)?;
+            area.present().map_err(draw_err)
+        } else {
+            let area = BitMapBackend::new(tmp, size).into_drawing_area();
+            item.draw(&area)?;
+            area.present().map_err(draw_err)
+        }
+    })
+}
+
+/// Ten well-separated class colours (the usual categorical palette).
+pub const CLASS_COLORS: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// The colour of class `c` (cycles after ten).
+pub fn class_color(c: usize) -> RGBColor {
+    CLASS_COLORS[c % CLASS_COLORS.len()]
+}
+
+fn lerp(a: RGBColor, b: RGBColor, t: f64) -> RGBColor {
+    let m = |x: u8, y: u8| (f64::from(x) + (f64::from(y) - f64::from(x)) * t).round() as u8;
+    RGBColor(m(a.0, b.0), m(a.1, b.1), m(a.2, b.2))
+}
+
+/// `c` mixed with white: `amount` 0 keeps it, 1 gives white.
+pub fn lighten(c: RGBColor, amount: f64) -> RGBColor {
+    lerp(c, WHITE, amount)
+}
+
+/// A light blue–white–red map for t in [0, 1] (0.5 is white): decision
+/// surfaces and signed weight maps. Light enough for points drawn on top.
+pub fn diverging(t: f64) -> RGBColor {
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.5
+    };
+    let (lo, mid, hi) = (
+        RGBColor(90, 120, 220),
+        RGBColor(247, 247, 247),
+        RGBColor(220, 90, 70),
+    );
+    if t < 0.5 {
+        lerp(lo, mid, t * 2.0)
+    } else {
+        lerp(mid, hi, (t - 0.5) * 2.0)
+    }
+}
+
+/// Grey levels for t in [0, 1]: 0 white, 1 black (ink on paper, as digits are shown).
+pub fn gray(t: f64) -> RGBColor {
+    let v = (255.0
+        * (1.0
+            - if t.is_finite() {
+                t.clamp(0.0, 1.0)
+            } else {
+                0.0
+            }))
+    .round() as u8;
+    RGBColor(v, v, v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_maps() {
+        assert_eq!(diverging(0.5), RGBColor(247, 247, 247));
+        assert_eq!(diverging(0.0), RGBColor(90, 120, 220));
+        assert_eq!(diverging(2.0), RGBColor(220, 90, 70));
+        assert_eq!(gray(0.0), RGBColor(255, 255, 255));
+        assert_eq!(gray(1.0), RGBColor(0, 0, 0));
+        assert_eq!(class_color(11), class_color(1));
+    }
+}

@@ -1,0 +1,433 @@
+//! Decision surfaces with the data drawn on top (`graph_surface` + `graph_data`).
+
+use std::path::Path;
+
+use ndarray::{Array1, Array2, ArrayView2};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{class_color, diverging, draw_err, ensure_font, Drawable, PlotError};
+
+/// An axis-aligned rectangle of the plane.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rect {
+    pub x_min: f64,
+    pub x_max: f64,
+    pub y_min: f64,
+    pub y_max: f64,
+}
+
+impl Rect {
+    /// The bounding box of the rows of `x` (N × 2), grown by `margin` times
+    /// its size on every side (the data then sits well inside the plot).
+    pub fn around(x: ArrayView2<f64>, margin: f64) -> Result<Rect, PlotError> {
+        if x.ncols() != 2 || x.nrows() == 0 {
+            return Err(PlotError::Input(format!(
+                "need N × 2 points with N ≥ 1, got {:?}",
+                x.dim()
+            )));
+        }
+        let (mut r, mut finite) = (
+            Rect {
+                x_min: f64::MAX,
+                x_max: f64::MIN,
+                y_min: f64::MAX,
+                y_max: f64::MIN,
+            },
+            true,
+        );
+        for p in x.rows() {
+            finite &= p[0].is_finite() && p[1].is_finite();
+            r.x_min = r.x_min.min(p[0]);
+            r.x_max = r.x_max.max(p[0]);
+            r.y_min = r.y_min.min(p[1]);
+            r.y_max = r.y_max.max(p[1]);
+        }
+        if !finite {
+            return Err(PlotError::Input("points contain NaN or infinity".into()));
+        }
+        let dx = (r.x_max - r.x_min).max(1e-9) * margin;
+        let dy = (r.y_max - r.y_min).max(1e-9) * margin;
+        Ok(Rect {
+            x_min: r.x_min - dx,
+            x_max: r.x_max + dx,
+            y_min: r.y_min - dy,
+            y_max: r.y_max + dy,
+        })
+    }
+}
+
+/// A decision function sampled on a grid over a rectangle.
+#[derive(Debug, Clone)]
+pub struct Surface {
+    pub rect: Rect,
+    /// `values[[row, col]]`: row 0 is the bottom edge (y_min), col 0 the left one.
+    pub values: Array2<f64>,
+    /// The level drawn as the decision boundary.
+    pub offset: f64,
+    /// Values are class indices: colour each cell by its class and draw the
+    /// boundary wherever the class changes (multi-class decision regions).
+    pub classes: bool,
+}
+
+/// Samples `f` over `rect` on a `width` × `height` grid of cell centres.
+///
+/// `f` receives all grid points at once (rows of an M × 2 matrix) and returns
+/// one value per point, so a model can evaluate them in a single batch.
+/// Colours run from blue (below `offset`) through white to red (above);
+/// the contour `f = offset` is drawn in black.
+pub fn graph_surface<F>(
+    f: F,
+    rect: Rect,
+    offset: f64,
+    width: usize,
+    height: usize,
+) -> Result<Surface, PlotError>
+where
+    F: FnOnce(ArrayView2<f64>) -> Array1<f64>,
+{
+    if width < 2 || height < 2 {
+        return Err(PlotError::Input(format!(
+            "grid must be at least 2 × 2, got {width} × {height}"
+        )));
+    }
+    if !(rect.x_max > rect.x_min && rect.y_max > rect.y_min) {
+        return Err(PlotError::Input(format!("empty rectangle {rect:?}")));
+    }
+    let dx = (rect.x_max - rect.x_min) / width as f64;
+    let dy = (rect.y_max - rect.y_min) / height as f64;
+    let grid = Array2::from_shape_fn((width * height, 2), |(i, k)| {
+        let (row, col) = (i / width, i % width);
+        if k == 0 {
+            rect.x_min + (col as f64 + 0.5) * dx
+        } else {
+            rect.y_min + (row as f64 + 0.5) * dy
+        }
+    });
+    let v = f(grid.view());
+    if v.len() != width * height {
+        return Err(PlotError::Input(format!(
+            "the decision function returned {} values for {} grid points",
+            v.len(),
+            width * height
+        )));
+    }
+    let values = v.into_shape_with_order((height, width)).map_err(draw_err)?;
+    Ok(Surface {
+        rect,
+        values,
+        offset,
+        classes: false,
+    })
+}
+
+/// Like [`graph_surface`] for a function returning class indices: each cell is
+/// tinted with its class colour, boundaries are drawn where the class changes.
+pub fn graph_classes<F>(f: F, rect: Rect, width: usize, height: usize) -> Result<Surface, PlotError>
+where
+    F: FnOnce(ArrayView2<f64>) -> Array1<f64>,
+{
+    let mut s = graph_surface(f, rect, 0.0, width, height)?;
+    s.classes = true;
+    Ok(s)
+}
+
+/// Points to draw over a surface: colour = true class, circle = classified
+/// correctly, square = wrong; `special` points (support vectors) twice as large.
+#[derive(Debug, Clone)]
+pub struct DataLayer {
+    pub x: Array2<f64>,
+    pub y_true: Vec<usize>,
+    pub y_pred: Vec<usize>,
+    pub special: Vec<usize>,
+}
+
+/// Checks and bundles the inputs of a data scatter (see [`DataLayer`]).
+pub fn graph_data(
+    x: ArrayView2<f64>,
+    y_true: &[usize],
+    y_pred: &[usize],
+    special: &[usize],
+) -> Result<DataLayer, PlotError> {
+    if x.ncols() != 2 {
+        return Err(PlotError::Input(format!(
+            "graph_data draws 2-D points, got {} columns",
+            x.ncols()
+        )));
+    }
+    if y_true.len() != x.nrows() || y_pred.len() != x.nrows() {
+        return Err(PlotError::Input(format!(
+            "{} points but {} true and {} predicted labels",
+            x.nrows(),
+            y_true.len(),
+            y_pred.len()
+        )));
+    }
+    if let Some(&i) = special.iter().find(|&&i| i >= x.nrows()) {
+        return Err(PlotError::Input(format!(
+            "special index {i} is out of range for {} points",
+            x.nrows()
+        )));
+    }
+    Ok(DataLayer {
+        x: x.to_owned(),
+        y_true: y_true.to_vec(),
+        y_pred: y_pred.to_vec(),
+        special: special.to_vec(),
+    })
+}
+
+/// A surface, data, or both, with a title.
+#[derive(Debug, Clone, Default)]
+pub struct Figure2d {
+    pub title: String,
+    pub surface: Option<Surface>,
+    pub data: Option<DataLayer>,
+}
+
+impl Figure2d {
+    pub fn new(title: impl Into<String>) -> Self {
+        Figure2d {
+            title: title.into(),
+            ..Default::default()
+        }
+    }
+    pub fn with_surface(mut self, s: Surface) -> Self {
+        self.surface = Some(s);
+        self
+    }
+    pub fn with_data(mut self, d: DataLayer) -> Self {
+        self.data = Some(d);
+        self
+    }
+
+    fn rect(&self) -> Result<Rect, PlotError> {
+        match (&self.surface, &self.data) {
+            (Some(s), _) => Ok(s.rect),
+            (None, Some(d)) => Rect::around(d.x.view(), 0.05),
+            (None, None) => Err(PlotError::Input("a figure needs a surface or data".into())),
+        }
+    }
+
+    /// Writes the figure as PNG (or SVG for a `.svg` path), 640 × 600 pixels.
+    pub fn save(&self, path: &Path) -> Result<(), PlotError> {
+        super::save(path, (640, 600), self)
+    }
+}
+
+impl Drawable for Figure2d {
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let r = self.rect()?;
+        area.fill(&WHITE).map_err(draw_err)?;
+        let mut chart = ChartBuilder::on(area)
+            .caption(&self.title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(32)
+            .y_label_area_size(44)
+            .build_cartesian_2d(r.x_min..r.x_max, r.y_min..r.y_max)
+            .map_err(draw_err)?;
+        if let Some(s) = &self.surface {
+            draw_surface(&mut chart, s)?;
+        }
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .draw()
+            .map_err(draw_err)?;
+        if let Some(d) = &self.data {
+            draw_points(&mut chart, d)?;
+        }
+        Ok(())
+    }
+}
+
+type Chart<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+fn draw_surface<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    s: &Surface,
+) -> Result<(), PlotError> {
+    let (h, w) = s.values.dim();
+    let r = s.rect;
+    let dx = (r.x_max - r.x_min) / w as f64;
+    let dy = (r.y_max - r.y_min) / h as f64;
+    let spread = s
+        .values
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, |m, v| m.max((v - s.offset).abs()))
+        .max(1e-12);
+    let side = |i: usize, j: usize| {
+        if s.classes {
+            s.values[[i, j]].round() as i64
+        } else {
+            i64::from(s.values[[i, j]] > s.offset)
+        }
+    };
+    let cells = (0..h).flat_map(|i| (0..w).map(move |j| (i, j)));
+    chart
+        .draw_series(cells.map(|(i, j)| {
+            // A cell whose right or upper neighbour lies on the other side of
+            // the offset is on the boundary: draw it black.
+            let boundary = (j + 1 < w && side(i, j) != side(i, j + 1))
+                || (i + 1 < h && side(i, j) != side(i + 1, j));
+            let color = if boundary {
+                BLACK
+            } else if s.classes {
+                super::lighten(
+                    class_color(s.values[[i, j]].max(0.0).round() as usize),
+                    0.65,
+                )
+            } else {
+                diverging(0.5 + (s.values[[i, j]] - s.offset) / (2.0 * spread))
+            };
+            let (x0, y0) = (r.x_min + j as f64 * dx, r.y_min + i as f64 * dy);
+            Rectangle::new([(x0, y0), (x0 + dx, y0 + dy)], color.filled())
+        }))
+        .map_err(draw_err)?;
+    Ok(())
+}
+
+fn draw_points<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    d: &DataLayer,
+) -> Result<(), PlotError> {
+    let mut big = vec![false; d.x.nrows()];
+    for &i in &d.special {
+        big[i] = true;
+    }
+    let pts = || (0..d.x.nrows()).map(|i| (i, (d.x[[i, 0]], d.x[[i, 1]])));
+    let size = |i: usize| if big[i] { 8 } else { 4 };
+    chart
+        .draw_series(
+            pts()
+                .filter(|&(i, _)| d.y_true[i] == d.y_pred[i])
+                .map(|(i, p)| {
+                    EmptyElement::at(p)
+                        + Circle::new((0, 0), size(i), class_color(d.y_true[i]).filled())
+                        + Circle::new((0, 0), size(i), BLACK.stroke_width(1))
+                }),
+        )
+        .map_err(draw_err)?;
+    chart
+        .draw_series(
+            pts()
+                .filter(|&(i, _)| d.y_true[i] != d.y_pred[i])
+                .map(|(i, p)| {
+                    let s = size(i);
+                    EmptyElement::at(p)
+                        + Rectangle::new([(-s, -s), (s, s)], class_color(d.y_true[i]).filled())
+                        + Rectangle::new([(-s, -s), (s, s)], BLACK.stroke_width(1))
+                }),
+        )
+        .map_err(draw_err)?;
+    Ok(())
+}
+
+/// Writes the figures as frames of an animated GIF (`delay_ms` per frame), atomically.
+pub fn save_gif(
+    path: &Path,
+    size: (u32, u32),
+    delay_ms: u32,
+    frames: &[Figure2d],
+) -> Result<(), PlotError> {
+    if frames.is_empty() {
+        return Err(PlotError::Input(
+            "an animation needs at least one frame".into(),
+        ));
+    }
+    ensure_font();
+    labkit::write_atomically(path, |tmp| {
+        let area = BitMapBackend::gif(tmp, size, delay_ms)
+            .map_err(draw_err)?
+            .into_drawing_area();
+        for f in frames {
+            f.draw(&area)?;
+            area.present().map_err(draw_err)?;
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{arr2, Axis};
+
+    fn tmpdir(name: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("dl-labs-plot-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn surface_samples_cell_centres_in_order() {
+        let rect = Rect {
+            x_min: 0.0,
+            x_max: 4.0,
+            y_min: 0.0,
+            y_max: 2.0,
+        };
+        // f = x + 10 y: bottom-left cell centre is (0.5, 0.5)
+        let s = graph_surface(
+            |g| g.map_axis(Axis(1), |p| p[0] + 10.0 * p[1]),
+            rect,
+            0.0,
+            4,
+            2,
+        )
+        .unwrap();
+        assert_eq!(s.values.dim(), (2, 4));
+        assert_eq!(s.values[[0, 0]], 0.5 + 5.0);
+        assert_eq!(s.values[[1, 3]], 3.5 + 15.0);
+    }
+
+    #[test]
+    fn bad_inputs_are_errors() {
+        let rect = Rect {
+            x_min: 0.0,
+            x_max: 1.0,
+            y_min: 0.0,
+            y_max: 1.0,
+        };
+        assert!(matches!(
+            graph_surface(|_| Array1::zeros(3), rect, 0.0, 4, 4),
+            Err(PlotError::Input(_))
+        ));
+        let x = arr2(&[[0.0, 0.0], [1.0, 1.0]]);
+        assert!(matches!(
+            graph_data(x.view(), &[0], &[0, 1], &[]),
+            Err(PlotError::Input(_))
+        ));
+        assert!(matches!(
+            graph_data(x.view(), &[0, 1], &[0, 1], &[2]),
+            Err(PlotError::Input(_))
+        ));
+        let nan = arr2(&[[f64::NAN, 0.0]]);
+        assert!(Rect::around(nan.view(), 0.1).is_err());
+    }
+
+    #[test]
+    fn writes_png_svg_and_gif() {
+        let d = tmpdir("fig");
+        let x = arr2(&[[0.0, 0.0], [1.0, 1.0], [2.0, 0.5]]);
+        let rect = Rect::around(x.view(), 0.2).unwrap();
+        let s = graph_surface(|g| g.column(0).to_owned() - 1.0, rect, 0.0, 32, 32).unwrap();
+        let data = graph_data(x.view(), &[0, 1, 1], &[0, 1, 0], &[1]).unwrap();
+        let fig = Figure2d::new("test").with_surface(s).with_data(data);
+        fig.save(&d.join("f.png")).unwrap();
+        fig.save(&d.join("f.svg")).unwrap();
+        save_gif(&d.join("f.gif"), (200, 200), 100, &[fig.clone(), fig]).unwrap();
+        let png = std::fs::read(d.join("f.png")).unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+        assert!(std::fs::read_to_string(d.join("f.svg"))
+            .unwrap()
+            .contains("<svg"));
+        assert_eq!(&std::fs::read(d.join("f.gif")).unwrap()[..3], b"GIF");
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+}

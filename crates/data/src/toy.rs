@@ -1,0 +1,262 @@
+//! Random Gaussian-mixture data in the plane (Lab 1).
+
+use ndarray::{concatenate, Array1, Array2, Axis};
+use ndarray_rand::RandomExt;
+use rand::Rng;
+use rand_distr::StandardNormal;
+
+/// Invalid arguments of a generator or conversion.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DataError {
+    #[error("the number of classes C must be at least 1, got {0}")]
+    ZeroClasses(usize),
+    #[error("the number of samples per component N must be at least 1, got {0}")]
+    ZeroSamples(usize),
+    #[error("need at least as many components as classes: K = {k} < C = {c}")]
+    FewerComponentsThanClasses { k: usize, c: usize },
+    #[error("label {label} at index {index} does not fit {n_classes} classes")]
+    LabelOutOfRange {
+        index: usize,
+        label: usize,
+        n_classes: usize,
+    },
+    #[error("no labels given")]
+    Empty,
+}
+
+/// A bivariate Gaussian with a random mean, spread and orientation.
+///
+/// Mean uniform in [0, 10]²; eigenvalues ((u·10)/5)² with u ~ U(0, 1) per axis;
+/// rotation by a uniform angle θ; covariance Σ = Rᵀ·diag(eig)·R.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Random2dGaussian {
+    pub mean: [f64; 2],
+    pub eigvals: [f64; 2],
+    pub angle: f64,
+}
+
+impl Random2dGaussian {
+    const RANGE: f64 = 10.0;
+
+    pub fn random<R: Rng + ?Sized>(rng: &mut R) -> Self {
+        let mean = [
+            rng.gen::<f64>() * Self::RANGE,
+            rng.gen::<f64>() * Self::RANGE,
+        ];
+        let mut eig = || (rng.gen::<f64>() * Self::RANGE / 5.0).powi(2);
+        let eigvals = [eig(), eig()];
+        let angle = rng.gen::<f64>() * std::f64::consts::TAU;
+        Random2dGaussian {
+            mean,
+            eigvals,
+            angle,
+        }
+    }
+
+    /// The rotation R = [[cos θ, −sin θ], [sin θ, cos θ]].
+    fn rotation(&self) -> Array2<f64> {
+        let (s, c) = self.angle.sin_cos();
+        ndarray::arr2(&[[c, -s], [s, c]])
+    }
+
+    /// Σ = Rᵀ·diag(eig)·R.
+    pub fn covariance(&self) -> Array2<f64> {
+        let r = self.rotation();
+        let d = Array2::from_diag(&ndarray::arr1(&self.eigvals));
+        r.t().dot(&d).dot(&r)
+    }
+
+    /// `n` points (rows). With z ~ N(0, I): x = z·diag(√eig)·R + mean, whose
+    /// covariance is Rᵀ·diag(eig)·R = Σ.
+    pub fn sample<R: Rng + ?Sized>(&self, n: usize, rng: &mut R) -> Array2<f64> {
+        let z: Array2<f64> = Array2::random_using((n, 2), StandardNormal, rng);
+        let sqrt_d = Array2::from_diag(&ndarray::arr1(&[
+            self.eigvals[0].sqrt(),
+            self.eigvals[1].sqrt(),
+        ]));
+        z.dot(&sqrt_d).dot(&self.rotation()) + &ndarray::arr1(&self.mean)
+    }
+}
+
+/// C random Gaussians with N points each; the points of Gaussian i have class i.
+/// Returns X (C·N × 2) and Y_ (C·N).
+pub fn sample_gauss_2d<R: Rng + ?Sized>(
+    c: usize,
+    n: usize,
+    rng: &mut R,
+) -> Result<(Array2<f64>, Array1<usize>), DataError> {
+    if c == 0 {
+        return Err(DataError::ZeroClasses(c));
+    }
+    sample_components(c, c, n, rng, |i, _| i)
+}
+
+/// K random Gaussians, each given a class drawn uniformly from {0..C-1}, N
+/// points from each. Returns X (K·N × 2) and Y_ (K·N).
+pub fn sample_gmm_2d<R: Rng + ?Sized>(
+    k: usize,
+    c: usize,
+    n: usize,
+    rng: &mut R,
+) -> Result<(Array2<f64>, Array1<usize>), DataError> {
+    check_gmm_args(k, c, n)?;
+    sample_components(k, c, n, rng, |_, rng| rng.gen_range(0..c))
+}
+
+/// The checks of [`sample_gmm_2d`], for validating a configuration before any work.
+pub fn check_gmm_args(k: usize, c: usize, n: usize) -> Result<(), DataError> {
+    if c == 0 {
+        return Err(DataError::ZeroClasses(c));
+    }
+    if k < c {
+        return Err(DataError::FewerComponentsThanClasses { k, c });
+    }
+    if n == 0 {
+        return Err(DataError::ZeroSamples(n));
+    }
+    Ok(())
+}
+
+fn sample_components<R: Rng + ?Sized>(
+    k: usize,
+    _c: usize,
+    n: usize,
+    rng: &mut R,
+    mut class_of: impl FnMut(usize, &mut R) -> usize,
+) -> Result<(Array2<f64>, Array1<usize>), DataError> {
+    if n == 0 {
+        return Err(DataError::ZeroSamples(n));
+    }
+    let mut xs = Vec::with_capacity(k);
+    let mut ys = Vec::with_capacity(k * n);
+    for i in 0..k {
+        let g = Random2dGaussian::random(rng);
+        let class = class_of(i, rng);
+        xs.push(g.sample(n, rng));
+        ys.extend(std::iter::repeat_n(class, n));
+    }
+    let views: Vec<_> = xs.iter().map(|x| x.view()).collect();
+    let x = concatenate(Axis(0), &views).map_err(|_| DataError::Empty)?;
+    Ok((x, Array1::from(ys)))
+}
+
+/// One-hot rows: `Yoh_[i, Y_[i]] = 1`. `n_classes = None` uses max(Y_) + 1.
+pub fn class_to_onehot(y: &[usize], n_classes: Option<usize>) -> Result<Array2<f64>, DataError> {
+    let max = *y.iter().max().ok_or(DataError::Empty)?;
+    let c = n_classes.unwrap_or(max + 1);
+    if c == 0 {
+        return Err(DataError::ZeroClasses(c));
+    }
+    let mut out = Array2::zeros((y.len(), c));
+    for (index, &label) in y.iter().enumerate() {
+        if label >= c {
+            return Err(DataError::LabelOutOfRange {
+                index,
+                label,
+                n_classes: c,
+            });
+        }
+        out[[index, label]] = 1.0;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn shapes_and_classes() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let (x, y) = sample_gauss_2d(3, 7, &mut rng).unwrap();
+        assert_eq!(x.dim(), (21, 2));
+        assert_eq!(y.to_vec(), [vec![0; 7], vec![1; 7], vec![2; 7]].concat());
+        let (x, y) = sample_gmm_2d(6, 2, 10, &mut rng).unwrap();
+        assert_eq!(x.dim(), (60, 2));
+        assert!(y.iter().all(|&c| c < 2));
+        // every component's 10 points share one class
+        for chunk in y.as_slice().unwrap().chunks(10) {
+            assert!(chunk.iter().all(|&c| c == chunk[0]));
+        }
+    }
+
+    #[test]
+    fn seeded_generators_are_reproducible() {
+        let a = sample_gmm_2d(4, 2, 5, &mut ChaCha8Rng::seed_from_u64(7)).unwrap();
+        let b = sample_gmm_2d(4, 2, 5, &mut ChaCha8Rng::seed_from_u64(7)).unwrap();
+        let c = sample_gmm_2d(4, 2, 5, &mut ChaCha8Rng::seed_from_u64(8)).unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a.0, c.0);
+    }
+
+    #[test]
+    fn sample_moments_match_the_gaussian() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let g = Random2dGaussian::random(&mut rng);
+        let x = g.sample(200_000, &mut rng);
+        let mean = x.mean_axis(Axis(0)).unwrap();
+        let centred = &x - &mean;
+        let cov = centred.t().dot(&centred) / (x.nrows() as f64 - 1.0);
+        let want = g.covariance();
+        let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-3);
+        for i in 0..2 {
+            assert!((mean[i] - g.mean[i]).abs() < 0.02 * scale.sqrt() + 1e-3);
+            for j in 0..2 {
+                assert!(
+                    (cov[[i, j]] - want[[i, j]]).abs() < 0.02 * scale,
+                    "cov[{i},{j}] = {} vs {}",
+                    cov[[i, j]],
+                    want[[i, j]]
+                );
+            }
+        }
+        assert!((0.0..=10.0).contains(&g.mean[0]) && (0.0..=10.0).contains(&g.mean[1]));
+        assert!(g.eigvals.iter().all(|&e| (0.0..=4.0).contains(&e)));
+    }
+
+    #[test]
+    fn invalid_arguments_are_typed_errors() {
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        assert_eq!(
+            sample_gmm_2d(2, 3, 10, &mut rng),
+            Err(DataError::FewerComponentsThanClasses { k: 2, c: 3 })
+        );
+        assert_eq!(
+            sample_gmm_2d(4, 2, 0, &mut rng),
+            Err(DataError::ZeroSamples(0))
+        );
+        assert_eq!(
+            sample_gmm_2d(4, 0, 5, &mut rng),
+            Err(DataError::ZeroClasses(0))
+        );
+        assert_eq!(
+            sample_gauss_2d(0, 5, &mut rng),
+            Err(DataError::ZeroClasses(0))
+        );
+        assert_eq!(
+            sample_gauss_2d(2, 0, &mut rng),
+            Err(DataError::ZeroSamples(0))
+        );
+    }
+
+    #[test]
+    fn onehot() {
+        let oh = class_to_onehot(&[2, 0, 1], None).unwrap();
+        assert_eq!(
+            oh,
+            ndarray::arr2(&[[0., 0., 1.], [1., 0., 0.], [0., 1., 0.]])
+        );
+        assert_eq!(class_to_onehot(&[1], Some(4)).unwrap().dim(), (1, 4));
+        assert_eq!(
+            class_to_onehot(&[0, 3], Some(2)),
+            Err(DataError::LabelOutOfRange {
+                index: 1,
+                label: 3,
+                n_classes: 2
+            })
+        );
+        assert_eq!(class_to_onehot(&[], None), Err(DataError::Empty));
+    }
+}

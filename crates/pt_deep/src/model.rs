@@ -1,0 +1,231 @@
+//! The network: weights and biases held as lists of parameters.
+
+use std::fmt;
+
+use serde::Serialize;
+use tch::{nn, Tensor};
+
+use crate::PtDeepError;
+
+/// The non-linearity between hidden layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    #[default]
+    Relu,
+    Sigmoid,
+    Tanh,
+}
+
+impl Activation {
+    pub fn apply(self, x: &Tensor) -> Tensor {
+        match self {
+            Activation::Relu => x.relu(),
+            Activation::Sigmoid => x.sigmoid(),
+            Activation::Tanh => x.tanh(),
+        }
+    }
+
+    /// Standard deviation of the initial weights for fan-in `d`: He
+    /// (√(2/d)) for ReLU, Glorot-like (√(1/d)) for the saturating ones.
+    /// For D = 2 with ReLU this is N(0, 1), as in the course's `torch.randn`.
+    fn init_std(self, fan_in: usize) -> f64 {
+        let gain = if self == Activation::Relu { 2.0 } else { 1.0 };
+        (gain / fan_in as f64).sqrt()
+    }
+}
+
+/// A fully connected classifier `config = [D, h1, …, C]`.
+#[derive(Debug)]
+pub struct PTDeep {
+    config: Vec<usize>,
+    activation: Activation,
+    /// `weights[k]`: config[k] × config[k+1]
+    weights: Vec<Tensor>,
+    /// `biases[k]`: config[k+1]
+    biases: Vec<Tensor>,
+}
+
+/// Checks a layer-size list: at least two entries, none zero.
+pub fn check_config(config: &[usize]) -> Result<(), PtDeepError> {
+    if config.len() < 2 {
+        return Err(PtDeepError::ConfigTooShort(config.to_vec()));
+    }
+    if let Some(index) = config.iter().position(|&d| d == 0) {
+        return Err(PtDeepError::ZeroLayer {
+            config: config.to_vec(),
+            index,
+        });
+    }
+    Ok(())
+}
+
+impl PTDeep {
+    /// Creates the parameters `W1, b1, …, Wk, bk` under `vs` (their device is the VarStore's).
+    pub fn new(
+        vs: &nn::Path,
+        config: &[usize],
+        activation: Activation,
+    ) -> Result<Self, PtDeepError> {
+        check_config(config)?;
+        let mut weights = Vec::new();
+        let mut biases = Vec::new();
+        for (k, pair) in config.windows(2).enumerate() {
+            let (d_in, d_out) = (pair[0] as i64, pair[1] as i64);
+            let std = activation.init_std(pair[0]);
+            weights.push(vs.randn(&format!("W{}", k + 1), &[d_in, d_out], 0.0, std));
+            biases.push(vs.zeros(&format!("b{}", k + 1), &[d_out]));
+        }
+        Ok(PTDeep {
+            config: config.to_vec(),
+            activation,
+            weights,
+            biases,
+        })
+    }
+
+    pub fn config(&self) -> &[usize] {
+        &self.config
+    }
+    pub fn activation(&self) -> Activation {
+        self.activation
+    }
+    pub fn n_inputs(&self) -> usize {
+        self.config[0]
+    }
+    pub fn n_classes(&self) -> usize {
+        self.config[self.config.len() - 1]
+    }
+    pub fn weights(&self) -> &[Tensor] {
+        &self.weights
+    }
+
+    /// Scores before the softmax: x (N × D) → N × C.
+    pub fn logits(&self, x: &Tensor) -> Tensor {
+        let last = self.weights.len() - 1;
+        let mut h = x.shallow_clone();
+        for (k, (w, b)) in self.weights.iter().zip(&self.biases).enumerate() {
+            let s = h.matmul(w) + b;
+            h = if k < last {
+                self.activation.apply(&s)
+            } else {
+                s
+            };
+        }
+        h
+    }
+
+    /// Class probabilities: x (N × D) → P (N × C), rows summing to 1.
+    pub fn forward(&self, x: &Tensor) -> Tensor {
+        self.logits(x).softmax(-1, tch::Kind::Float)
+    }
+
+    /// mean NLL of one-hot targets `yoh` (N × C) + λ/2 · Σ‖W‖².
+    pub fn loss(&self, x: &Tensor, yoh: &Tensor, lambda: f64) -> Tensor {
+        let logp = self.logits(x).log_softmax(-1, tch::Kind::Float);
+        let nll = -(yoh * logp)
+            .sum_dim_intlist([1i64].as_slice(), false, tch::Kind::Float)
+            .mean(tch::Kind::Float);
+        if lambda == 0.0 {
+            return nll;
+        }
+        let l2 = self
+            .weights
+            .iter()
+            .map(|w| w.square().sum(tch::Kind::Float))
+            .fold(Tensor::from(0.0f32).to_device(x.device()), |a, b| a + b);
+        nll + l2 * (lambda / 2.0)
+    }
+
+    /// Names and shapes of all parameters and their total count.
+    pub fn count_params(&self) -> ParamCount {
+        let mut params = Vec::new();
+        for (k, (w, b)) in self.weights.iter().zip(&self.biases).enumerate() {
+            params.push((format!("W{}", k + 1), w.size()));
+            params.push((format!("b{}", k + 1), b.size()));
+        }
+        let total = params
+            .iter()
+            .map(|(_, s)| s.iter().product::<i64>() as usize)
+            .sum();
+        ParamCount { params, total }
+    }
+}
+
+/// The answer of [`PTDeep::count_params`]; `Display` prints one line per parameter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParamCount {
+    pub params: Vec<(String, Vec<i64>)>,
+    pub total: usize,
+}
+
+impl fmt::Display for ParamCount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (name, shape) in &self.params {
+            let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+            writeln!(f, "  {name:<4} {:>10}", dims.join(" × "))?;
+        }
+        write!(f, "  total: {} parameters", self.total)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::{nn::VarStore, Device, Kind};
+
+    #[test]
+    fn logistic_regression_has_nine_parameters() {
+        let vs = VarStore::new(Device::Cpu);
+        let m = PTDeep::new(&vs.root(), &[2, 3], Activation::Relu).unwrap();
+        let c = m.count_params();
+        assert_eq!(c.total, 9);
+        assert_eq!(
+            c.params,
+            vec![("W1".into(), vec![2, 3]), ("b1".into(), vec![3])]
+        );
+        assert_eq!(vs.trainable_variables().len(), 2);
+    }
+
+    #[test]
+    fn deep_config_counts_and_shapes() {
+        let vs = VarStore::new(Device::Cpu);
+        let m = PTDeep::new(&vs.root(), &[2, 10, 10, 2], Activation::Tanh).unwrap();
+        // (2·10 + 10) + (10·10 + 10) + (10·2 + 2) = 30 + 110 + 22
+        assert_eq!(m.count_params().total, 162);
+        let p = m.forward(&Tensor::randn([7, 2], (Kind::Float, Device::Cpu)));
+        assert_eq!(p.size(), vec![7, 2]);
+        let sums = p.sum_dim_intlist([1i64].as_slice(), false, Kind::Float);
+        assert!((sums - 1.0).abs().max().double_value(&[]) < 1e-5);
+    }
+
+    #[test]
+    fn bad_configs_are_typed_errors() {
+        let vs = VarStore::new(Device::Cpu);
+        assert!(matches!(
+            PTDeep::new(&vs.root(), &[2], Activation::Relu),
+            Err(PtDeepError::ConfigTooShort(_))
+        ));
+        assert!(matches!(
+            PTDeep::new(&vs.root(), &[2, 0, 2], Activation::Relu),
+            Err(PtDeepError::ZeroLayer { index: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn loss_is_stable_for_huge_logits_and_matches_hand_value() {
+        let vs = VarStore::new(Device::Cpu);
+        let mut m = PTDeep::new(&vs.root(), &[1, 2], Activation::Relu).unwrap();
+        tch::no_grad(|| {
+            m.weights[0].copy_(&Tensor::from_slice(&[0.0f32, 1000.0]).view([1, 2]));
+        });
+        // x = 1: logits (0, 1000). Target class 0 -> NLL = 1000 (finite, not inf).
+        let x = Tensor::from_slice(&[1.0f32]).view([1, 1]);
+        let yoh = Tensor::from_slice(&[1.0f32, 0.0]).view([1, 2]);
+        let l = m.loss(&x, &yoh, 0.0).double_value(&[]);
+        assert!((l - 1000.0).abs() < 1e-2, "{l}");
+        // λ/2·‖W‖² = 0.5 · 0.1 · 1000² = 50000
+        let l2 = m.loss(&x, &yoh, 0.1).double_value(&[]);
+        assert!((l2 - 1000.0 - 50_000.0).abs() < 1.0, "{l2}");
+    }
+}

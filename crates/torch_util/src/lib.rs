@@ -1,0 +1,184 @@
+//! Shared glue between the labs and libtorch (`tch`).
+//!
+//! - [`DeviceArg`]: the `--device auto|cpu|cuda` flag every tch lab takes, and
+//!   [`DeviceArg::resolve`], which fails clearly when CUDA is asked for and absent;
+//! - conversions between `ndarray` arrays and tensors (f32 on the device);
+//! - [`confusion_matrix`] on tensors, built from one-hot sums without autograd.
+
+use ndarray::{Array2, ArrayView2};
+use tch::{Device, Kind, Tensor};
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TorchError {
+    #[error(
+        "--device cuda was requested, but libtorch sees no CUDA GPU here \
+         (tch::Cuda::is_available() = false); use --device auto or --device cpu"
+    )]
+    CudaUnavailable,
+    #[error("tensor has shape {found:?}, expected {expected}")]
+    Shape { found: Vec<i64>, expected: String },
+    #[error("tensor operation failed: {0}")]
+    Torch(String),
+}
+
+impl From<tch::TchError> for TorchError {
+    fn from(e: tch::TchError) -> Self {
+        TorchError::Torch(e.to_string())
+    }
+}
+
+/// Where to run: `auto` picks CUDA when libtorch sees a GPU, the CPU otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceArg {
+    #[default]
+    Auto,
+    Cpu,
+    Cuda,
+}
+
+impl DeviceArg {
+    pub fn resolve(self) -> Result<Device, TorchError> {
+        match self {
+            DeviceArg::Cpu => Ok(Device::Cpu),
+            DeviceArg::Auto => Ok(Device::cuda_if_available()),
+            DeviceArg::Cuda if tch::Cuda::is_available() => Ok(Device::Cuda(0)),
+            DeviceArg::Cuda => Err(TorchError::CudaUnavailable),
+        }
+    }
+}
+
+/// "cpu" or "cuda:N", as written to metrics.json.
+pub fn device_name(d: Device) -> String {
+    match d {
+        Device::Cuda(i) => format!("cuda:{i}"),
+        Device::Mps => "mps".into(),
+        Device::Vulkan => "vulkan".into(),
+        _ => "cpu".into(),
+    }
+}
+
+/// One line that says what libtorch sees: device used, CUDA devices, threads.
+pub fn device_report(d: Device) -> String {
+    format!(
+        "device: {} (CUDA available: {}, CUDA devices: {}, CPU threads: {})",
+        device_name(d),
+        tch::Cuda::is_available(),
+        tch::Cuda::device_count(),
+        tch::get_num_threads()
+    )
+}
+
+/// An N × D f64 array as an N × D f32 tensor on `device`.
+pub fn to_tensor(x: ArrayView2<f64>, device: Device) -> Tensor {
+    let (n, d) = x.dim();
+    let flat: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    Tensor::from_slice(&flat)
+        .view([n as i64, d as i64])
+        .to_device(device)
+}
+
+/// An N × D f32 array as a tensor on `device`.
+pub fn to_tensor_f32(x: ArrayView2<f32>, device: Device) -> Tensor {
+    let (n, d) = x.dim();
+    let std = x.as_standard_layout();
+    let flat = std
+        .as_slice()
+        .map(|s| s.to_vec())
+        .unwrap_or_else(|| x.iter().copied().collect());
+    Tensor::from_slice(&flat)
+        .view([n as i64, d as i64])
+        .to_device(device)
+}
+
+/// Class indices as an i64 tensor on `device`.
+pub fn labels_to_tensor(y: &[usize], device: Device) -> Tensor {
+    let v: Vec<i64> = y.iter().map(|&c| c as i64).collect();
+    Tensor::from_slice(&v).to_device(device)
+}
+
+/// A 2-D tensor (any float kind, any device) as an f64 array on the host.
+pub fn to_array2(t: &Tensor) -> Result<Array2<f64>, TorchError> {
+    let size = t.size();
+    if size.len() != 2 {
+        return Err(TorchError::Shape {
+            found: size,
+            expected: "a 2-D tensor".into(),
+        });
+    }
+    let flat = t
+        .to_kind(Kind::Double)
+        .to_device(Device::Cpu)
+        .contiguous()
+        .view([-1]);
+    let v = Vec::<f64>::try_from(&flat)?;
+    Array2::from_shape_vec((size[0] as usize, size[1] as usize), v)
+        .map_err(|e| TorchError::Torch(e.to_string()))
+}
+
+/// A 1-D integer tensor as class indices on the host.
+pub fn to_labels(t: &Tensor) -> Result<Vec<usize>, TorchError> {
+    let v = Vec::<i64>::try_from(
+        &t.to_kind(Kind::Int64)
+            .to_device(Device::Cpu)
+            .contiguous()
+            .view([-1]),
+    )?;
+    Ok(v.into_iter().map(|c| c.max(0) as usize).collect())
+}
+
+/// The C × C confusion matrix (rows true, columns predicted) of two label
+/// tensors, computed on their device as `onehot(true)ᵀ · onehot(pred)` without autograd.
+pub fn confusion_matrix(pred: &Tensor, truth: &Tensor, n_classes: i64) -> Tensor {
+    tch::no_grad(|| {
+        let p = pred
+            .to_kind(Kind::Int64)
+            .one_hot(n_classes)
+            .to_kind(Kind::Float);
+        let t = truth
+            .to_kind(Kind::Int64)
+            .one_hot(n_classes)
+            .to_kind(Kind::Float);
+        t.transpose(0, 1).matmul(&p).to_kind(Kind::Int64)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roundtrip_array_tensor() {
+        let a = ndarray::arr2(&[[1.0, 2.0, 3.0], [4.0, 5.5, -6.0]]);
+        let t = to_tensor(a.view(), Device::Cpu);
+        assert_eq!(t.size(), vec![2, 3]);
+        assert_eq!(t.kind(), Kind::Float);
+        assert_eq!(to_array2(&t).unwrap(), a);
+        assert!(matches!(
+            to_array2(&t.view([-1])),
+            Err(TorchError::Shape { .. })
+        ));
+        let at = to_tensor(a.t(), Device::Cpu);
+        assert_eq!(to_array2(&at).unwrap(), a.t().to_owned());
+    }
+
+    #[test]
+    fn tensor_confusion_matches_metrics_convention() {
+        let truth = labels_to_tensor(&[0, 0, 0, 1, 1, 2, 2, 2], Device::Cpu);
+        let pred = labels_to_tensor(&[0, 1, 0, 1, 2, 2, 2, 0], Device::Cpu);
+        let cm = confusion_matrix(&pred, &truth, 3);
+        let v = Vec::<i64>::try_from(&cm.view([-1])).unwrap();
+        assert_eq!(v, vec![2, 1, 0, 0, 1, 1, 1, 0, 2]);
+    }
+
+    #[test]
+    fn cpu_always_resolves_and_cuda_fails_clearly_without_gpu() {
+        assert_eq!(DeviceArg::Cpu.resolve().unwrap(), Device::Cpu);
+        if !tch::Cuda::is_available() {
+            assert_eq!(DeviceArg::Cuda.resolve(), Err(TorchError::CudaUnavailable));
+            assert_eq!(DeviceArg::Auto.resolve().unwrap(), Device::Cpu);
+        } else {
+            assert_eq!(DeviceArg::Auto.resolve().unwrap(), Device::Cuda(0));
+        }
+    }
+}
