@@ -262,15 +262,12 @@ pub fn run_lab(cfg: &LabConfig) -> Result<LabReport, PtDeepError> {
 
 /// Probability of class 1 (two classes) or the predicted class (more), for every row.
 fn decision_values(
-    model: &PTDeep,
+    proba: &dyn Fn(&Tensor) -> Tensor,
     scale: &Standardizer,
     grid: ArrayView2<f64>,
     device: Device,
 ) -> Array1<f64> {
-    let p = eval(
-        model,
-        &torch_util::to_tensor(scale.transform(grid).view(), device),
-    );
+    let p = tch::no_grad(|| proba(&torch_util::to_tensor(scale.transform(grid).view(), device)));
     let Ok(p) = torch_util::to_array2(&p) else {
         return Array1::zeros(0); // graph_surface reports the empty answer as an error
     };
@@ -281,7 +278,8 @@ fn decision_values(
     }
 }
 
-fn argmax(it: impl Iterator<Item = f64>) -> usize {
+/// Index of the largest value (the first one on ties).
+pub fn argmax(it: impl Iterator<Item = f64>) -> usize {
     it.enumerate()
         .fold(
             (0, f64::MIN),
@@ -298,12 +296,27 @@ pub fn surface(
     grid: usize,
     device: Device,
 ) -> Result<Surface, PtDeepError> {
-    let f = |g: ArrayView2<f64>| decision_values(model, scale, g, device);
-    Ok(if model.n_classes() == 2 {
-        graph_surface(f, rect, 0.5, grid, grid)?
+    Ok(surface_of(&|x| model.forward(x), model.n_classes(), scale, rect, grid, device)?)
+}
+
+/// The decision surface of any classifier given as `proba`: X (M × D, already
+/// on `device`) → P (M × C). The grid is fed through `scale` first, so plots stay
+/// in the original coordinates. Two classes: P(class 1) with the boundary at ½;
+/// more: the predicted class as coloured regions.
+pub fn surface_of(
+    proba: &dyn Fn(&Tensor) -> Tensor,
+    n_classes: usize,
+    scale: &Standardizer,
+    rect: Rect,
+    grid: usize,
+    device: Device,
+) -> Result<Surface, data::plot::PlotError> {
+    let f = |g: ArrayView2<f64>| decision_values(proba, scale, g, device);
+    if n_classes == 2 {
+        graph_surface(f, rect, 0.5, grid, grid)
     } else {
-        graph_classes(f, rect, grid, grid)?
-    })
+        graph_classes(f, rect, grid, grid)
+    }
 }
 
 /// AP for two classes (scores P[:,1]); mean one-vs-rest AP over classes present otherwise.

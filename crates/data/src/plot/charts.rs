@@ -110,6 +110,7 @@ struct Lines<'a> {
     x_label: &'a str,
     y_label: &'a str,
     series: &'a [Series],
+    points: &'a [(f64, f64)],
     log_y: bool,
 }
 
@@ -119,6 +120,7 @@ impl Drawable for Lines<'_> {
             self.series
                 .iter()
                 .flat_map(|s| s.points.iter())
+                .chain(self.points)
                 .filter(|p| p.0.is_finite() && p.1.is_finite())
         };
         let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
@@ -172,6 +174,14 @@ impl Drawable for Lines<'_> {
                             PathElement::new(vec![(x, y), (x + 18, y)], color(i))
                         });
                 }
+                if !self.points.is_empty() {
+                    let dots = self.points.iter().copied().filter(|p| p.1.is_finite() && (!self.log_y || p.1 > 0.0));
+                    chart
+                        .draw_series(dots.map(|p| Circle::new(p, 4, BLACK.filled())))
+                        .map_err(draw_err)?
+                        .label("data")
+                        .legend(|(x, y)| Circle::new((x, y), 4, BLACK.filled()));
+                }
                 chart
                     .configure_series_labels()
                     .background_style(WHITE.mix(0.8))
@@ -211,9 +221,22 @@ pub fn line_plot(
             x_label,
             y_label,
             series,
+            points: &[],
             log_y,
         },
     )
+}
+
+/// Data points (black dots) with curves over them, e.g. a fitted line.
+pub fn points_and_lines(
+    path: &Path,
+    title: &str,
+    labels: (&str, &str),
+    points: &[(f64, f64)],
+    series: &[Series],
+) -> Result<(), PlotError> {
+    let (x_label, y_label) = labels;
+    save(path, (760, 480), &Lines { title, x_label, y_label, series, points, log_y: false })
 }
 
 /// How image values become colours.
@@ -341,6 +364,7 @@ mod tests {
         ];
         line_plot(&d.join("l.png"), "loss", "iteration", "loss", &s, true).unwrap();
         line_plot(&d.join("l.svg"), "loss", "iteration", "loss", &s, false).unwrap();
+        points_and_lines(&d.join("p.png"), "fit", ("x", "y"), &[(0.0, 1.0), (1.0, 3.0)], &s[..1]).unwrap();
         let imgs = vec![vec![0.5f32; 28 * 28], vec![-0.1f32; 28 * 28]];
         image_grid(
             &d.join("g.png"),
@@ -362,7 +386,7 @@ mod tests {
             ImageMap::Gray
         )
         .is_err());
-        for f in ["s.png", "l.png", "l.svg", "g.png"] {
+        for f in ["s.png", "l.png", "l.svg", "g.png", "p.png"] {
             assert!(
                 std::fs::metadata(d.join(f)).unwrap().len() > 100,
                 "{f} written"
