@@ -296,7 +296,14 @@ pub fn surface(
     grid: usize,
     device: Device,
 ) -> Result<Surface, PtDeepError> {
-    Ok(surface_of(&|x| model.forward(x), model.n_classes(), scale, rect, grid, device)?)
+    Ok(surface_of(
+        &|x| model.forward(x),
+        model.n_classes(),
+        scale,
+        rect,
+        grid,
+        device,
+    )?)
 }
 
 /// The decision surface of any classifier given as `proba`: X (M × D, already

@@ -44,6 +44,8 @@ pub struct PTDeep {
     weights: Vec<Tensor>,
     /// `biases[k]`: config[k+1]
     biases: Vec<Tensor>,
+    /// Batch normalisation after each hidden affine layer (empty when off).
+    norms: Vec<nn::BatchNorm>,
 }
 
 /// Checks a layer-size list: at least two entries, none zero.
@@ -81,7 +83,32 @@ impl PTDeep {
             activation,
             weights,
             biases,
+            norms: Vec::new(),
         })
+    }
+
+    /// Like [`PTDeep::new`], with batch normalisation after every hidden affine
+    /// layer (before the activation). Training uses the batch statistics and
+    /// updates running averages; evaluation uses the running averages.
+    pub fn with_batch_norm(
+        vs: &nn::Path,
+        config: &[usize],
+        activation: Activation,
+    ) -> Result<Self, PtDeepError> {
+        let mut m = PTDeep::new(vs, config, activation)?;
+        let hidden = &config[1..config.len() - 1];
+        m.norms = hidden
+            .iter()
+            .enumerate()
+            .map(|(k, &h)| {
+                nn::batch_norm1d(vs / format!("bn{}", k + 1), h as i64, Default::default())
+            })
+            .collect();
+        Ok(m)
+    }
+
+    pub fn has_batch_norm(&self) -> bool {
+        !self.norms.is_empty()
     }
 
     pub fn config(&self) -> &[usize] {
@@ -101,11 +128,23 @@ impl PTDeep {
     }
 
     /// Scores before the softmax: x (N × D) → N × C.
+    /// (Evaluation mode: batch norm, if any, uses its running averages.)
     pub fn logits(&self, x: &Tensor) -> Tensor {
+        self.logits_t(x, false)
+    }
+
+    /// Scores with an explicit mode: `train = true` makes batch norm use and
+    /// update batch statistics. Without batch norm both modes are the same.
+    pub fn logits_t(&self, x: &Tensor, train: bool) -> Tensor {
         let last = self.weights.len() - 1;
         let mut h = x.shallow_clone();
         for (k, (w, b)) in self.weights.iter().zip(&self.biases).enumerate() {
-            let s = h.matmul(w) + b;
+            let mut s = h.matmul(w) + b;
+            if k < last {
+                if let Some(bn) = self.norms.get(k) {
+                    s = s.apply_t(bn, train);
+                }
+            }
             h = if k < last {
                 self.activation.apply(&s)
             } else {
@@ -120,21 +159,36 @@ impl PTDeep {
         self.logits(x).softmax(-1, tch::Kind::Float)
     }
 
-    /// mean NLL of one-hot targets `yoh` (N × C) + λ/2 · Σ‖W‖².
+    /// mean NLL of one-hot targets `yoh` (N × C) + λ/2 · Σ‖W‖² (training mode).
     pub fn loss(&self, x: &Tensor, yoh: &Tensor, lambda: f64) -> Tensor {
-        let logp = self.logits(x).log_softmax(-1, tch::Kind::Float);
+        let logp = self.logits_t(x, true).log_softmax(-1, tch::Kind::Float);
         let nll = -(yoh * logp)
             .sum_dim_intlist([1i64].as_slice(), false, tch::Kind::Float)
             .mean(tch::Kind::Float);
+        nll + self.l2_term(x.device(), lambda)
+    }
+
+    /// The same loss from class indices `y` (N, i64) instead of one-hot rows:
+    /// cheaper for many classes and large N.
+    pub fn loss_labels(&self, x: &Tensor, y: &Tensor, lambda: f64) -> Tensor {
+        let nll = self
+            .logits_t(x, true)
+            .log_softmax(-1, tch::Kind::Float)
+            .nll_loss(y);
+        nll + self.l2_term(x.device(), lambda)
+    }
+
+    /// λ/2 · Σ‖W‖² (a zero scalar when λ = 0).
+    fn l2_term(&self, device: tch::Device, lambda: f64) -> Tensor {
         if lambda == 0.0 {
-            return nll;
+            return Tensor::from(0.0f32).to_device(device);
         }
         let l2 = self
             .weights
             .iter()
             .map(|w| w.square().sum(tch::Kind::Float))
-            .fold(Tensor::from(0.0f32).to_device(x.device()), |a, b| a + b);
-        nll + l2 * (lambda / 2.0)
+            .fold(Tensor::from(0.0f32).to_device(device), |a, b| a + b);
+        l2 * (lambda / 2.0)
     }
 
     /// Names and shapes of all parameters and their total count.
@@ -143,6 +197,12 @@ impl PTDeep {
         for (k, (w, b)) in self.weights.iter().zip(&self.biases).enumerate() {
             params.push((format!("W{}", k + 1), w.size()));
             params.push((format!("b{}", k + 1), b.size()));
+            if let Some(bn) = self.norms.get(k) {
+                if let (Some(g), Some(beta)) = (&bn.ws, &bn.bs) {
+                    params.push((format!("bn{}.gamma", k + 1), g.size()));
+                    params.push((format!("bn{}.beta", k + 1), beta.size()));
+                }
+            }
         }
         let total = params
             .iter()
@@ -197,6 +257,45 @@ mod tests {
         assert_eq!(p.size(), vec![7, 2]);
         let sums = p.sum_dim_intlist([1i64].as_slice(), false, Kind::Float);
         assert!((sums - 1.0).abs().max().double_value(&[]) < 1e-5);
+    }
+
+    #[test]
+    fn batch_norm_respects_train_and_eval_modes() {
+        let vs = VarStore::new(Device::Cpu);
+        let m = PTDeep::with_batch_norm(&vs.root(), &[3, 4, 2], Activation::Relu).unwrap();
+        // 3·4 + 4 + (γ, β) 4 + 4 + 4·2 + 2
+        assert_eq!(m.count_params().total, 34);
+        let x = Tensor::randn([16, 3], (Kind::Float, Device::Cpu)) * 5.0 + 3.0;
+        let eval_before = m.logits(&x);
+        let train_out = m.logits_t(&x, true); // normalises by batch statistics
+        assert!((&train_out - &eval_before).abs().max().double_value(&[]) > 1e-3);
+        // evaluation is deterministic and does not depend on the batch
+        let one = m.logits(&x.narrow(0, 0, 1));
+        let all = m.logits(&x).narrow(0, 0, 1);
+        assert!((one - all).abs().max().double_value(&[]) < 1e-5);
+        let plain = PTDeep::new(&(vs.root() / "plain"), &[3, 4, 2], Activation::Relu).unwrap();
+        assert!(!plain.has_batch_norm());
+        assert!(
+            (plain.logits(&x) - plain.logits_t(&x, true))
+                .abs()
+                .max()
+                .double_value(&[])
+                < 1e-7
+        );
+    }
+
+    #[test]
+    fn label_loss_equals_onehot_loss() {
+        let vs = VarStore::new(Device::Cpu);
+        let m = PTDeep::new(&vs.root(), &[3, 5, 4], Activation::Tanh).unwrap();
+        let x = Tensor::randn([9, 3], (Kind::Float, Device::Cpu));
+        let y = Tensor::from_slice(&[0i64, 1, 2, 3, 0, 1, 2, 3, 3]);
+        let yoh = y.one_hot(4).to_kind(Kind::Float);
+        let (a, b) = (
+            m.loss(&x, &yoh, 0.01).double_value(&[]),
+            m.loss_labels(&x, &y, 0.01).double_value(&[]),
+        );
+        assert!((a - b).abs() < 1e-5, "{a} vs {b}");
     }
 
     #[test]
