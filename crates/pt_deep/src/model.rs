@@ -139,7 +139,8 @@ impl PTDeep {
         let last = self.weights.len() - 1;
         let mut h = x.shallow_clone();
         for (k, (w, b)) in self.weights.iter().zip(&self.biases).enumerate() {
-            let mut s = h.matmul(w) + b;
+            // b + h·W in one fused kernel (one autograd node instead of two)
+            let mut s = b.addmm(&h, w);
             if k < last {
                 if let Some(bn) = self.norms.get(k) {
                     s = s.apply_t(bn, train);
@@ -175,6 +176,9 @@ impl PTDeep {
             .logits_t(x, true)
             .log_softmax(-1, tch::Kind::Float)
             .nll_loss(y);
+        if lambda == 0.0 {
+            return nll; // no extra kernels on the hot path
+        }
         nll + self.l2_term(x.device(), lambda)
     }
 

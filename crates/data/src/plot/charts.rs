@@ -175,7 +175,11 @@ impl Drawable for Lines<'_> {
                         });
                 }
                 if !self.points.is_empty() {
-                    let dots = self.points.iter().copied().filter(|p| p.1.is_finite() && (!self.log_y || p.1 > 0.0));
+                    let dots = self
+                        .points
+                        .iter()
+                        .copied()
+                        .filter(|p| p.1.is_finite() && (!self.log_y || p.1 > 0.0));
                     chart
                         .draw_series(dots.map(|p| Circle::new(p, 4, BLACK.filled())))
                         .map_err(draw_err)?
@@ -236,7 +240,18 @@ pub fn points_and_lines(
     series: &[Series],
 ) -> Result<(), PlotError> {
     let (x_label, y_label) = labels;
-    save(path, (760, 480), &Lines { title, x_label, y_label, series, points, log_y: false })
+    save(
+        path,
+        (760, 480),
+        &Lines {
+            title,
+            x_label,
+            y_label,
+            series,
+            points,
+            log_y: false,
+        },
+    )
 }
 
 /// How image values become colours.
@@ -364,7 +379,14 @@ mod tests {
         ];
         line_plot(&d.join("l.png"), "loss", "iteration", "loss", &s, true).unwrap();
         line_plot(&d.join("l.svg"), "loss", "iteration", "loss", &s, false).unwrap();
-        points_and_lines(&d.join("p.png"), "fit", ("x", "y"), &[(0.0, 1.0), (1.0, 3.0)], &s[..1]).unwrap();
+        points_and_lines(
+            &d.join("p.png"),
+            "fit",
+            ("x", "y"),
+            &[(0.0, 1.0), (1.0, 3.0)],
+            &s[..1],
+        )
+        .unwrap();
         let imgs = vec![vec![0.5f32; 28 * 28], vec![-0.1f32; 28 * 28]];
         image_grid(
             &d.join("g.png"),
@@ -386,7 +408,23 @@ mod tests {
             ImageMap::Gray
         )
         .is_err());
-        for f in ["s.png", "l.png", "l.svg", "g.png", "p.png"] {
+        bar_chart(
+            &d.join("b.png"),
+            "acc",
+            &["a".into(), "b".into()],
+            &[0.9, 0.95],
+            (0.8, 1.0),
+        )
+        .unwrap();
+        assert!(bar_chart(
+            &d.join("b.png"),
+            "acc",
+            &["a".into()],
+            &[0.9, 0.95],
+            (0.8, 1.0)
+        )
+        .is_err());
+        for f in ["s.png", "l.png", "l.svg", "g.png", "p.png", "b.png"] {
             assert!(
                 std::fs::metadata(d.join(f)).unwrap().len() > 100,
                 "{f} written"
@@ -394,4 +432,94 @@ mod tests {
         }
         std::fs::remove_dir_all(&d).unwrap();
     }
+}
+
+struct Bars<'a> {
+    title: &'a str,
+    labels: &'a [String],
+    values: &'a [f64],
+    range: (f64, f64),
+}
+
+impl Drawable for Bars<'_> {
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        area.fill(&WHITE).map_err(draw_err)?;
+        let n = self.values.len();
+        let mut chart = ChartBuilder::on(area)
+            .caption(self.title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(32)
+            .y_label_area_size(230)
+            .build_cartesian_2d(self.range.0..self.range.1, 0.0..n as f64)
+            .map_err(draw_err)?;
+        let labels = self.labels;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(n)
+            .y_label_formatter(&|y| {
+                let i = (*y - 0.5).round();
+                if i >= 0.0 && (i as usize) < labels.len() && (y - 0.5 - i).abs() < 1e-6 {
+                    labels[n - 1 - i as usize].clone()
+                } else {
+                    String::new()
+                }
+            })
+            .draw()
+            .map_err(draw_err)?;
+        chart
+            .draw_series(self.values.iter().enumerate().map(|(i, &v)| {
+                let row = (n - 1 - i) as f64;
+                Rectangle::new(
+                    [
+                        (self.range.0, row + 0.15),
+                        (v.max(self.range.0), row + 0.85),
+                    ],
+                    class_color(0).filled(),
+                )
+            }))
+            .map_err(draw_err)?;
+        chart
+            .draw_series(self.values.iter().enumerate().map(|(i, &v)| {
+                let row = (n - 1 - i) as f64;
+                Text::new(
+                    format!("{v:.4}"),
+                    (v.max(self.range.0), row + 0.7),
+                    ("sans-serif", 13),
+                )
+            }))
+            .map_err(draw_err)?;
+        Ok(())
+    }
+}
+
+/// Horizontal bars, first label on top; `range` is the value axis.
+pub fn bar_chart(
+    path: &Path,
+    title: &str,
+    labels: &[String],
+    values: &[f64],
+    range: (f64, f64),
+) -> Result<(), PlotError> {
+    if labels.len() != values.len() || values.is_empty() {
+        return Err(PlotError::Input(format!(
+            "{} labels for {} values",
+            labels.len(),
+            values.len()
+        )));
+    }
+    if !(range.1 > range.0) {
+        return Err(PlotError::Input(format!("empty value range {range:?}")));
+    }
+    let height = 80 + 34 * values.len() as u32;
+    save(
+        path,
+        (900, height),
+        &Bars {
+            title,
+            labels,
+            values,
+            range,
+        },
+    )
 }

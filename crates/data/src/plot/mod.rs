@@ -18,7 +18,9 @@ use plotters::prelude::*;
 pub mod charts;
 pub mod surface;
 
-pub use charts::{image_grid, line_plot, points_and_lines, scatter_classes, ImageMap, Series};
+pub use charts::{
+    bar_chart, image_grid, line_plot, points_and_lines, scatter_classes, ImageMap, Series,
+};
 pub use surface::{
     graph_classes, graph_data, graph_surface, save_gif, DataLayer, Figure2d, Rect, Surface,
 };
