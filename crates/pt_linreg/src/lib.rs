@@ -42,7 +42,10 @@ pub struct LinregParams {
 impl Default for LinregParams {
     /// The lab's setting: 100 steps at learning rate 0.1.
     fn default() -> Self {
-        LinregParams { steps: 100, lr: 0.1 }
+        LinregParams {
+            steps: 100,
+            lr: 0.1,
+        }
     }
 }
 
@@ -85,12 +88,19 @@ pub struct Fit {
 
 fn check_data(x: &[f64], y: &[f64]) -> Result<(), LinregError> {
     if x.len() != y.len() {
-        return Err(LinregError::LengthMismatch { x: x.len(), y: y.len() });
+        return Err(LinregError::LengthMismatch {
+            x: x.len(),
+            y: y.len(),
+        });
     }
     if x.is_empty() {
         return Err(LinregError::Empty);
     }
-    if let Some(index) = x.iter().zip(y).position(|(a, b)| !a.is_finite() || !b.is_finite()) {
+    if let Some(index) = x
+        .iter()
+        .zip(y)
+        .position(|(a, b)| !a.is_finite() || !b.is_finite())
+    {
         return Err(LinregError::NonFinite { index });
     }
     Ok(())
@@ -115,26 +125,49 @@ pub fn hand_gradient(a: f64, b: f64, x: &[f64], y: &[f64]) -> (f64, f64) {
 
 /// Gradient descent from `(a0, b0)`; each step's gradient is compared with
 /// the hand-derived one.
-pub fn fit_line(x: &[f64], y: &[f64], start: (f64, f64), params: &LinregParams, device: Device) -> Result<Fit, LinregError> {
+pub fn fit_line(
+    x: &[f64],
+    y: &[f64],
+    start: (f64, f64),
+    params: &LinregParams,
+    device: Device,
+) -> Result<Fit, LinregError> {
     params.check()?;
     check_data(x, y)?;
     let xt = Tensor::from_slice(x).to_device(device);
     let yt = Tensor::from_slice(y).to_device(device);
-    let mut a = Tensor::from(start.0).to_device(device).set_requires_grad(true);
-    let mut b = Tensor::from(start.1).to_device(device).set_requires_grad(true);
+    let mut a = Tensor::from(start.0)
+        .to_device(device)
+        .set_requires_grad(true);
+    let mut b = Tensor::from(start.1)
+        .to_device(device)
+        .set_requires_grad(true);
     let mut steps = Vec::with_capacity(params.steps);
     let mut max_diff = 0.0f64;
     for step in 0..params.steps {
         let loss = mse(&a, &b, &xt, &yt);
         loss.backward();
         let (ga, gb) = (a.grad().double_value(&[]), b.grad().double_value(&[]));
-        let (av, bv, lv) = (a.double_value(&[]), b.double_value(&[]), loss.double_value(&[]));
+        let (av, bv, lv) = (
+            a.double_value(&[]),
+            b.double_value(&[]),
+            loss.double_value(&[]),
+        );
         if !lv.is_finite() {
             return Err(LinregError::Diverged { step, loss: lv });
         }
         let (ha, hb) = hand_gradient(av, bv, x, y);
         max_diff = max_diff.max((ga - ha).abs()).max((gb - hb).abs());
-        steps.push(Step { step, loss: lv, a: av, b: bv, grad_a: ga, grad_b: gb, hand_grad_a: ha, hand_grad_b: hb });
+        steps.push(Step {
+            step,
+            loss: lv,
+            a: av,
+            b: bv,
+            grad_a: ga,
+            grad_b: gb,
+            hand_grad_a: ha,
+            hand_grad_b: hb,
+        });
         tch::no_grad(|| {
             let _ = a.f_sub_(&(a.grad() * params.lr));
             let _ = b.f_sub_(&(b.grad() * params.lr));
@@ -145,9 +178,18 @@ pub fn fit_line(x: &[f64], y: &[f64], start: (f64, f64), params: &LinregParams, 
     let (av, bv) = (a.double_value(&[]), b.double_value(&[]));
     let loss = tch::no_grad(|| mse(&a, &b, &xt, &yt)).double_value(&[]);
     if !loss.is_finite() {
-        return Err(LinregError::Diverged { step: params.steps, loss });
+        return Err(LinregError::Diverged {
+            step: params.steps,
+            loss,
+        });
     }
-    Ok(Fit { a: av, b: bv, loss, steps, max_grad_diff: max_diff })
+    Ok(Fit {
+        a: av,
+        b: bv,
+        loss,
+        steps,
+        max_grad_diff: max_diff,
+    })
 }
 
 /// The least-squares line in closed form (for comparison): (a, b).
@@ -162,9 +204,18 @@ pub fn least_squares(x: &[f64], y: &[f64]) -> Result<(f64, f64), LinregError> {
 }
 
 /// `n` points x ~ U(0, 2), y = a·x + b + N(0, noise²).
-pub fn noisy_line<R: rand::Rng>(n: usize, a: f64, b: f64, noise: f64, rng: &mut R) -> (Vec<f64>, Vec<f64>) {
+pub fn noisy_line<R: rand::Rng>(
+    n: usize,
+    a: f64,
+    b: f64,
+    noise: f64,
+    rng: &mut R,
+) -> (Vec<f64>, Vec<f64>) {
     let x: Vec<f64> = (0..n).map(|_| rng.gen::<f64>() * 2.0).collect();
-    let y = x.iter().map(|&xi| a * xi + b + noise * rng.sample::<f64, _>(rand_distr::StandardNormal)).collect();
+    let y = x
+        .iter()
+        .map(|&xi| a * xi + b + noise * rng.sample::<f64, _>(rand_distr::StandardNormal))
+        .collect();
     (x, y)
 }
 
@@ -179,20 +230,48 @@ mod tests {
         for n in [1usize, 2, 17, 200] {
             let (x, y) = noisy_line(n, -1.5, 0.7, 0.3, &mut rng);
             let start = (rng.gen::<f64>() * 4.0 - 2.0, rng.gen::<f64>() * 4.0 - 2.0);
-            let fit = fit_line(&x, &y, start, &LinregParams { steps: 20, lr: 0.05 }, Device::Cpu).unwrap();
-            assert!(fit.max_grad_diff < 1e-6, "n = {n}: max |autograd − hand| = {}", fit.max_grad_diff);
+            let fit = fit_line(
+                &x,
+                &y,
+                start,
+                &LinregParams {
+                    steps: 20,
+                    lr: 0.05,
+                },
+                Device::Cpu,
+            )
+            .unwrap();
+            assert!(
+                fit.max_grad_diff < 1e-6,
+                "n = {n}: max |autograd − hand| = {}",
+                fit.max_grad_diff
+            );
             // and the first step's gradient is the hand value at the start
             let (ha, hb) = hand_gradient(start.0, start.1, &x, &y);
-            assert!((fit.steps[0].grad_a - ha).abs() < 1e-9 && (fit.steps[0].grad_b - hb).abs() < 1e-9);
+            assert!(
+                (fit.steps[0].grad_a - ha).abs() < 1e-9 && (fit.steps[0].grad_b - hb).abs() < 1e-9
+            );
         }
     }
 
     #[test]
     fn two_points_converge_towards_a2_b1() {
-        let fit = fit_line(&[1.0, 2.0], &[3.0, 5.0], (0.0, 0.0), &LinregParams::default(), Device::Cpu).unwrap();
+        let fit = fit_line(
+            &[1.0, 2.0],
+            &[3.0, 5.0],
+            (0.0, 0.0),
+            &LinregParams::default(),
+            Device::Cpu,
+        )
+        .unwrap();
         assert_eq!(fit.steps.len(), 100);
         // The exact line through (1,3) and (2,5) is a = 2, b = 1.
-        assert!((fit.a - 2.0).abs() < 0.2 && (fit.b - 1.0).abs() < 0.3, "a {} b {}", fit.a, fit.b);
+        assert!(
+            (fit.a - 2.0).abs() < 0.2 && (fit.b - 1.0).abs() < 0.3,
+            "a {} b {}",
+            fit.a,
+            fit.b
+        );
         assert!(fit.loss < 0.01, "loss {}", fit.loss);
         assert!(fit.loss < fit.steps[0].loss / 100.0);
     }
@@ -200,7 +279,10 @@ mod tests {
     #[test]
     fn mean_loss_does_not_grow_with_duplicated_data() {
         let (x, y) = (vec![0.5, 1.0, 1.5], vec![1.0, 2.5, 2.0]);
-        let (x2, y2) = ([x.clone(), x.clone(), x.clone()].concat(), [y.clone(), y.clone(), y.clone()].concat());
+        let (x2, y2) = (
+            [x.clone(), x.clone(), x.clone()].concat(),
+            [y.clone(), y.clone(), y.clone()].concat(),
+        );
         let p = LinregParams { steps: 30, lr: 0.1 };
         let f1 = fit_line(&x, &y, (0.3, -0.2), &p, Device::Cpu).unwrap();
         let f3 = fit_line(&x2, &y2, (0.3, -0.2), &p, Device::Cpu).unwrap();
@@ -212,7 +294,17 @@ mod tests {
     fn gradient_descent_reaches_least_squares() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(3);
         let (x, y) = noisy_line(500, 2.0, 1.0, 0.2, &mut rng);
-        let fit = fit_line(&x, &y, (0.0, 0.0), &LinregParams { steps: 2000, lr: 0.1 }, Device::Cpu).unwrap();
+        let fit = fit_line(
+            &x,
+            &y,
+            (0.0, 0.0),
+            &LinregParams {
+                steps: 2000,
+                lr: 0.1,
+            },
+            Device::Cpu,
+        )
+        .unwrap();
         let (a, b) = least_squares(&x, &y).unwrap();
         assert!((fit.a - a).abs() < 1e-4 && (fit.b - b).abs() < 1e-4);
     }
@@ -220,14 +312,32 @@ mod tests {
     #[test]
     fn bad_input_is_typed() {
         let p = LinregParams::default();
-        assert_eq!(fit_line(&[1.0], &[1.0, 2.0], (0.0, 0.0), &p, Device::Cpu).unwrap_err(), LinregError::LengthMismatch { x: 1, y: 2 });
-        assert_eq!(fit_line(&[], &[], (0.0, 0.0), &p, Device::Cpu).unwrap_err(), LinregError::Empty);
-        assert_eq!(fit_line(&[1.0, f64::NAN], &[1.0, 2.0], (0.0, 0.0), &p, Device::Cpu).unwrap_err(), LinregError::NonFinite { index: 1 });
+        assert_eq!(
+            fit_line(&[1.0], &[1.0, 2.0], (0.0, 0.0), &p, Device::Cpu).unwrap_err(),
+            LinregError::LengthMismatch { x: 1, y: 2 }
+        );
+        assert_eq!(
+            fit_line(&[], &[], (0.0, 0.0), &p, Device::Cpu).unwrap_err(),
+            LinregError::Empty
+        );
+        assert_eq!(
+            fit_line(&[1.0, f64::NAN], &[1.0, 2.0], (0.0, 0.0), &p, Device::Cpu).unwrap_err(),
+            LinregError::NonFinite { index: 1 }
+        );
         let bad = LinregParams { steps: 0, lr: 0.1 };
         assert_eq!(bad.check(), Err(LinregError::ZeroSteps));
         let bad = LinregParams { steps: 5, lr: 0.0 };
-        assert_eq!(fit_line(&[1.0], &[1.0], (0.0, 0.0), &bad, Device::Cpu).unwrap_err(), LinregError::BadLearningRate(0.0));
-        let huge = LinregParams { steps: 500, lr: 10.0 };
-        assert!(matches!(fit_line(&[1.0, 2.0], &[3.0, 5.0], (0.0, 0.0), &huge, Device::Cpu), Err(LinregError::Diverged { .. })));
+        assert_eq!(
+            fit_line(&[1.0], &[1.0], (0.0, 0.0), &bad, Device::Cpu).unwrap_err(),
+            LinregError::BadLearningRate(0.0)
+        );
+        let huge = LinregParams {
+            steps: 500,
+            lr: 10.0,
+        };
+        assert!(matches!(
+            fit_line(&[1.0, 2.0], &[3.0, 5.0], (0.0, 0.0), &huge, Device::Cpu),
+            Err(LinregError::Diverged { .. })
+        ));
     }
 }

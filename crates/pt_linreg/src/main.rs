@@ -67,14 +67,28 @@ fn run(args: Args) -> anyhow::Result<()> {
     let device = args.device.resolve()?;
     let seed = args.common.seed;
     let out = labkit::RunDir::create(args.common.out_dir("pt_linreg"))?;
-    let p1 = LinregParams { steps: args.steps, lr: args.lr };
-    let p2 = LinregParams { steps: args.steps_n, lr: args.lr };
-    p1.check().and(p2.check()).context("invalid settings (nothing was run)")?;
+    let p1 = LinregParams {
+        steps: args.steps,
+        lr: args.lr,
+    };
+    let p2 = LinregParams {
+        steps: args.steps_n,
+        lr: args.lr,
+    };
+    p1.check()
+        .and(p2.check())
+        .context("invalid settings (nothing was run)")?;
     anyhow::ensure!(args.n >= 1, "--n must be at least 1");
 
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let start: (f64, f64) = (rng.sample(rand_distr::StandardNormal), rng.sample(rand_distr::StandardNormal));
-    println!("1) y = a·x + b through (1, 3) and (2, 5); start a = {:.4}, b = {:.4} (seed {seed})", start.0, start.1);
+    let start: (f64, f64) = (
+        rng.sample(rand_distr::StandardNormal),
+        rng.sample(rand_distr::StandardNormal),
+    );
+    println!(
+        "1) y = a·x + b through (1, 3) and (2, 5); start a = {:.4}, b = {:.4} (seed {seed})",
+        start.0, start.1
+    );
     let (x1, y1) = ([1.0, 2.0], [3.0, 5.0]);
     let fit = fit_line(&x1, &y1, start, &p1, device)?;
     let rows: Vec<Vec<String>> = fit
@@ -96,7 +110,19 @@ fn run(args: Args) -> anyhow::Result<()> {
         .collect();
     print!(
         "{}",
-        labkit::table(&["step", "loss", "a", "b", "∂L/∂a autograd", "∂L/∂a hand", "∂L/∂b autograd", "∂L/∂b hand"], &rows)
+        labkit::table(
+            &[
+                "step",
+                "loss",
+                "a",
+                "b",
+                "∂L/∂a autograd",
+                "∂L/∂a hand",
+                "∂L/∂b autograd",
+                "∂L/∂b hand"
+            ],
+            &rows
+        )
     );
     println!(
         "after {} steps: a = {:.4}, b = {:.4}, loss = {:.2e} (exact: a = 2, b = 1); max |autograd − hand| = {:.1e}\n",
@@ -106,8 +132,14 @@ fn run(args: Args) -> anyhow::Result<()> {
     let (xn, yn) = noisy_line(args.n, 2.0, 1.0, 0.3, &mut rng);
     let fit_n = fit_line(&xn, &yn, start, &p2, device)?;
     let ls = least_squares(&xn, &yn)?;
-    println!("2) {} noisy points around y = 2x + 1 (noise σ 0.3), mean loss, {} steps", args.n, p2.steps);
-    println!("   gradient descent: a = {:.4}, b = {:.4}, loss = {:.4}", fit_n.a, fit_n.b, fit_n.loss);
+    println!(
+        "2) {} noisy points around y = 2x + 1 (noise σ 0.3), mean loss, {} steps",
+        args.n, p2.steps
+    );
+    println!(
+        "   gradient descent: a = {:.4}, b = {:.4}, loss = {:.4}",
+        fit_n.a, fit_n.b, fit_n.loss
+    );
     println!("   least squares:    a = {:.4}, b = {:.4}", ls.0, ls.1);
     println!("   max |autograd − hand| = {:.1e}", fit_n.max_grad_diff);
 
@@ -120,16 +152,28 @@ fn run(args: Args) -> anyhow::Result<()> {
         &format!("{} points: gradient descent vs least squares", args.n),
         ("x", "y"),
         &pts,
-        &[line("gradient descent", fit_n.a, fit_n.b), line("least squares", ls.0, ls.1), line("true y = 2x + 1", 2.0, 1.0)],
+        &[
+            line("gradient descent", fit_n.a, fit_n.b),
+            line("least squares", ls.0, ls.1),
+            line("true y = 2x + 1", 2.0, 1.0),
+        ],
     )?;
-    let curve = |f: &Fit| f.steps.iter().map(|s| (s.step as f64, s.loss)).collect::<Vec<_>>();
+    let curve = |f: &Fit| {
+        f.steps
+            .iter()
+            .map(|s| (s.step as f64, s.loss))
+            .collect::<Vec<_>>()
+    };
     let loss_plot = out.path(&format!("loss.{ext}"));
     line_plot(
         &loss_plot,
         "mean squared error during gradient descent",
         "step",
         "loss",
-        &[Series::new("two points", curve(&fit)), Series::new(format!("{} points", args.n), curve(&fit_n))],
+        &[
+            Series::new("two points", curve(&fit)),
+            Series::new(format!("{} points", args.n), curve(&fit_n)),
+        ],
         true,
     )?;
     let report = Report {
@@ -138,9 +182,20 @@ fn run(args: Args) -> anyhow::Result<()> {
         device: torch_util::device_name(device),
         lr: args.lr,
         two_points: &fit,
-        n_points: NPoints { n: args.n, true_line: (2.0, 1.0), noise: 0.3, least_squares: ls, fit: &fit_n },
+        n_points: NPoints {
+            n: args.n,
+            true_line: (2.0, 1.0),
+            noise: 0.3,
+            least_squares: ls,
+            fit: &fit_n,
+        },
     };
     let json = out.write_json("metrics.json", &report)?;
-    println!("\nwrote {}, {}, {}", json.display(), fit_plot.display(), loss_plot.display());
+    println!(
+        "\nwrote {}, {}, {}",
+        json.display(),
+        fit_plot.display(),
+        loss_plot.display()
+    );
     Ok(())
 }
