@@ -1,0 +1,199 @@
+//! Mini-batch training written by hand, evaluation, parameter snapshots.
+
+use std::time::Instant;
+
+use pt_deep::PTDeep;
+use serde::Serialize;
+use tch::{nn, nn::OptimizerConfig, Kind, Tensor};
+
+use crate::data::Split;
+use crate::ShootoutError;
+
+/// Which update rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Optim {
+    Sgd,
+    Adam,
+}
+
+/// How to train: validated by [`TrainSpec::check`] before any work.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TrainSpec {
+    pub epochs: usize,
+    pub batch: usize,
+    pub optim: Optim,
+    pub lr: f64,
+    /// L2 weight λ in λ/2·Σ‖W‖².
+    pub lambda: f64,
+    /// Multiply the learning rate by this after every epoch (exponential decay).
+    pub gamma: Option<f64>,
+}
+
+impl TrainSpec {
+    pub fn check(&self) -> Result<(), ShootoutError> {
+        let bad = |what: &str| Err(ShootoutError::Config(what.to_string()));
+        if self.epochs == 0 {
+            return bad("epochs must be at least 1");
+        }
+        if self.batch == 0 {
+            return bad("batch size must be at least 1");
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return bad(&format!("learning rate must be positive, got {}", self.lr));
+        }
+        if !(self.lambda.is_finite() && self.lambda >= 0.0) {
+            return bad(&format!("lambda must be ≥ 0, got {}", self.lambda));
+        }
+        if let Some(g) = self.gamma {
+            if !(g > 0.0 && g <= 1.0) {
+                return bad(&format!("decay gamma must be in (0, 1], got {g}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What happened in each epoch.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct History {
+    /// Mean training loss over the epoch's mini-batches.
+    pub epoch_loss: Vec<f64>,
+    /// Learning rate used in each epoch.
+    pub lr: Vec<f64>,
+    pub seconds: f64,
+}
+
+/// Mini-batch training with a fresh shuffle every epoch, written by hand:
+/// one random permutation per epoch gathers a shuffled copy of the data on
+/// the device, and the batches are consecutive slices of it. The loss stays
+/// on the device until the epoch ends (one host read per epoch).
+///
+/// `loss_fn(x_batch, y_batch)` gives the scalar loss; `on_epoch(epoch, mean_loss)`
+/// runs after each epoch (validation, snapshots).
+pub fn train_mb(
+    vs: &nn::VarStore,
+    train: &Split,
+    spec: &TrainSpec,
+    label: &str,
+    loss_fn: &dyn Fn(&Tensor, &Tensor) -> Tensor,
+    mut on_epoch: impl FnMut(usize, f64) -> Result<(), ShootoutError>,
+) -> Result<History, ShootoutError> {
+    spec.check()?;
+    let n = train.len() as i64;
+    if n == 0 {
+        return Err(ShootoutError::Config("no training examples".into()));
+    }
+    let device = train.x.device();
+    let mut lr = spec.lr;
+    let mut opt = match spec.optim {
+        Optim::Sgd => nn::Sgd::default().build(vs, lr)?,
+        Optim::Adam => nn::Adam::default().build(vs, lr)?,
+    };
+    let batch = (spec.batch as i64).min(n);
+    let pb = labkit::progress(spec.epochs as u64, label);
+    let mut hist = History::default();
+    let t0 = Instant::now();
+    for epoch in 1..=spec.epochs {
+        let perm = Tensor::randperm(n, (Kind::Int64, device));
+        let xs = train.x.index_select(0, &perm);
+        let ys = train.y.index_select(0, &perm);
+        let mut total = Tensor::zeros([], (Kind::Float, device));
+        let mut start = 0;
+        while start < n {
+            let len = batch.min(n - start);
+            let loss = loss_fn(&xs.narrow(0, start, len), &ys.narrow(0, start, len));
+            opt.backward_step(&loss);
+            total += loss.detach() * (len as f64);
+            start += len;
+        }
+        let mean = total.double_value(&[]) / n as f64;
+        if !mean.is_finite() {
+            return Err(ShootoutError::Diverged {
+                what: label.to_string(),
+                epoch,
+            });
+        }
+        hist.epoch_loss.push(mean);
+        hist.lr.push(lr);
+        on_epoch(epoch, mean)?;
+        if let Some(g) = spec.gamma {
+            lr *= g;
+            opt.set_lr(lr);
+        }
+        pb.set_message(format!("loss {mean:.4}"));
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    hist.seconds = t0.elapsed().as_secs_f64();
+    Ok(hist)
+}
+
+/// Loss, accuracy and per-class precision/recall of a model on a split.
+#[derive(Debug, Clone, Serialize)]
+pub struct Eval {
+    pub loss: f64,
+    pub accuracy: f64,
+    pub precision: Vec<f64>,
+    pub recall: Vec<f64>,
+    pub confusion: Vec<Vec<usize>>,
+}
+
+/// Logits of a whole split, in chunks (evaluation mode).
+pub fn logits(model: &PTDeep, split: &Split) -> Tensor {
+    tch::no_grad(|| {
+        let chunks: Vec<Tensor> = (0..split.len())
+            .step_by(10_000)
+            .map(|s| {
+                model.logits(
+                    &split
+                        .x
+                        .narrow(0, s as i64, (split.len() - s).min(10_000) as i64),
+                )
+            })
+            .collect();
+        Tensor::cat(&chunks, 0)
+    })
+}
+
+/// Evaluates scores (N × C) against a split's labels.
+pub fn evaluate_logits(scores: &Tensor, split: &Split) -> Result<Eval, ShootoutError> {
+    let loss =
+        tch::no_grad(|| scores.log_softmax(-1, Kind::Float).nll_loss(&split.y)).double_value(&[]);
+    let pred = torch_util::to_labels(&scores.argmax(-1, false))?;
+    let perf = metrics::eval_perf_multi(&pred, &split.labels, Some(10))?;
+    Ok(Eval {
+        loss,
+        accuracy: perf.accuracy,
+        precision: perf.precision,
+        recall: perf.recall,
+        confusion: perf.confusion,
+    })
+}
+
+pub fn evaluate(model: &PTDeep, split: &Split) -> Result<Eval, ShootoutError> {
+    evaluate_logits(&logits(model, split), split)
+}
+
+/// A copy of every variable in the store (for early stopping).
+pub fn snapshot(vs: &nn::VarStore) -> Vec<(String, Tensor)> {
+    tch::no_grad(|| {
+        vs.variables()
+            .into_iter()
+            .map(|(k, v)| (k, v.copy()))
+            .collect()
+    })
+}
+
+/// Writes a snapshot back into the store's variables.
+pub fn restore(vs: &nn::VarStore, snap: &[(String, Tensor)]) {
+    let vars = vs.variables();
+    tch::no_grad(|| {
+        for (k, saved) in snap {
+            if let Some(v) = vars.get(k) {
+                let mut v = v.shallow_clone();
+                v.copy_(saved);
+            }
+        }
+    });
+}
