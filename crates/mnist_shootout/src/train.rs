@@ -64,10 +64,10 @@ pub struct History {
     pub seconds: f64,
 }
 
-/// Mini-batch training with a fresh shuffle every epoch, written by hand:
-/// one random permutation per epoch gathers a shuffled copy of the data on
-/// the device, and the batches are consecutive slices of it. The loss stays
-/// on the device until the epoch ends (one host read per epoch).
+/// Mini-batch training with a fresh shuffle every epoch, written by hand: one
+/// random permutation per epoch, cut into consecutive batches of indices; each
+/// batch gathers its rows on the device (no copy of the whole set per epoch).
+/// The loss stays on the device until the epoch ends (one host read per epoch).
 ///
 /// `loss_fn(x_batch, y_batch)` gives the scalar loss; `on_epoch(epoch, mean_loss)`
 /// runs after each epoch (validation, snapshots).
@@ -95,14 +95,14 @@ pub fn train_mb(
     let mut hist = History::default();
     let t0 = Instant::now();
     for epoch in 1..=spec.epochs {
+        // A fresh random order every epoch; each batch gathers its rows by index.
         let perm = Tensor::randperm(n, (Kind::Int64, device));
-        let xs = train.x.index_select(0, &perm);
-        let ys = train.y.index_select(0, &perm);
         let mut total = Tensor::zeros([], (Kind::Float, device));
         let mut start = 0;
         while start < n {
             let len = batch.min(n - start);
-            let loss = loss_fn(&xs.narrow(0, start, len), &ys.narrow(0, start, len));
+            let idx = perm.narrow(0, start, len);
+            let loss = loss_fn(&train.x.index_select(0, &idx), &train.y.index_select(0, &idx));
             opt.backward_step(&loss);
             total += loss.detach() * (len as f64);
             start += len;
