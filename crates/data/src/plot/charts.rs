@@ -194,7 +194,9 @@ impl Drawable for Lines<'_> {
                     .map_err(draw_err)?;
             }};
         }
-        if self.log_y {
+        // plotters labels a log axis only at powers of ten: over less than a
+        // decade there would be no tick labels, so such a plot stays linear.
+        if self.log_y && y1 / y0 >= 10.0 {
             body!(b
                 .build_cartesian_2d(x0..x1, (y0..y1).log_scale())
                 .map_err(draw_err)?);
@@ -209,6 +211,8 @@ impl Drawable for Lines<'_> {
 }
 
 /// Curves over a shared x axis (loss or accuracy against iteration / epoch).
+/// `log_y` asks for a log y axis; it is used when the values span at least a
+/// factor of 10 (otherwise a log axis would show no tick labels).
 pub fn line_plot(
     path: &Path,
     title: &str,

@@ -1,0 +1,173 @@
+//! # fcann2: a two-layer classifier with backpropagation written by hand (Lab 1)
+//!
+//! No autograd here: every gradient is a matrix expression in `ndarray`. For
+//! X (N × D), one hidden layer of H ReLU units and C classes:
+//!
+//! ```text
+//! s1 = X·W1 + b1      W1: D × H, b1: H      s1, h1: N × H
+//! h1 = ReLU(s1)
+//! s2 = h1·W2 + b2     W2: H × C, b2: C      s2, P:  N × C
+//! P  = softmax(s2)    (row by row, the row maximum subtracted first)
+//!
+//! loss = −(1/N) · Σ_i log P[i, y_i]  +  λ/2 · (‖W1‖² + ‖W2‖²)
+//! ```
+//!
+//! `‖·‖` is the Frobenius norm and the biases are not regularised. The
+//! gradients of that loss, for the whole batch, from the output back to the
+//! input (Yoh is the one-hot N × C matrix of the labels):
+//!
+//! ```text
+//! G_s2 = (P − Yoh) / N                 N × C
+//! ∂W2  = h1ᵀ·G_s2 + λ·W2               ∂b2 = column sums of G_s2
+//! G_h1 = G_s2·W2ᵀ                      N × H
+//! G_s1 = G_h1 ⊙ [s1 > 0]
+//! ∂W1  = Xᵀ·G_s1 + λ·W1                ∂b1 = column sums of G_s1
+//! ```
+//!
+//! - [`model`]: [`Fcann2Model`] (the weights), its initialisation and
+//!   [`fcann2_classify`];
+//! - [`backprop`]: each layer's forward step beside its backward step, the
+//!   preallocated work buffers, [`loss_and_gradients`], the [`Trainer`] and
+//!   [`fcann2_train`];
+//! - [`lab`]: the lab run (data, training, metrics, plots, `metrics.json`).
+
+pub mod backprop;
+pub mod lab;
+pub mod model;
+
+pub use backprop::{fcann2_train, loss_and_gradients, Gradients, TrainLog, Trainer};
+pub use model::{fcann2_classify, Fcann2Model};
+
+use serde::Serialize;
+
+/// Hyper-parameters of [`fcann2_train`], validated by [`Fcann2Params::check`]
+/// before any work starts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Fcann2Params {
+    /// Number of hidden ReLU units H.
+    pub hidden: usize,
+    /// Number of whole-batch gradient steps.
+    pub niter: usize,
+    /// Learning rate δ of plain gradient descent.
+    pub delta: f64,
+    /// Weight λ of the L2 term λ/2 · (‖W1‖² + ‖W2‖²).
+    pub lambda: f64,
+    /// Compute and report the loss every this many steps (and after the last one).
+    pub log_every: usize,
+}
+
+impl Default for Fcann2Params {
+    /// The lab's setting: H = 5, 10⁵ steps, δ = 0.05, λ = 10⁻³, loss every 100 steps.
+    fn default() -> Self {
+        Fcann2Params {
+            hidden: 5,
+            niter: 100_000,
+            delta: 0.05,
+            lambda: 1e-3,
+            log_every: 100,
+        }
+    }
+}
+
+impl Fcann2Params {
+    /// Rejects values that cannot train: no hidden unit, no step, a learning
+    /// rate that is not a positive number, a negative or non-finite λ.
+    pub fn check(&self) -> Result<(), Fcann2Error> {
+        if self.hidden == 0 {
+            return Err(Fcann2Error::ZeroHidden);
+        }
+        if self.niter == 0 {
+            return Err(Fcann2Error::ZeroIterations);
+        }
+        if !(self.delta.is_finite() && self.delta > 0.0) {
+            return Err(Fcann2Error::BadDelta(self.delta));
+        }
+        if !(self.lambda.is_finite() && self.lambda >= 0.0) {
+            return Err(Fcann2Error::BadLambda(self.lambda));
+        }
+        if self.log_every == 0 {
+            return Err(Fcann2Error::ZeroLogEvery);
+        }
+        Ok(())
+    }
+}
+
+/// Everything that can go wrong in this crate.
+#[derive(Debug, thiserror::Error)]
+pub enum Fcann2Error {
+    #[error("X has {x_rows} rows but there are {y_len} labels")]
+    LengthMismatch { x_rows: usize, y_len: usize },
+    #[error("no training examples")]
+    Empty,
+    #[error("every label is {class}: training needs at least two classes")]
+    SingleClass { class: usize },
+    #[error("X[{row}, {col}] is {value}: inputs must be finite numbers")]
+    NonFinite { row: usize, col: usize, value: f64 },
+    #[error("the model expects {expected} input features, X has {found}")]
+    InputDim { expected: usize, found: usize },
+    #[error("the hidden layer needs at least one unit (hidden = 0)")]
+    ZeroHidden,
+    #[error("niter must be at least 1")]
+    ZeroIterations,
+    #[error("log_every must be at least 1")]
+    ZeroLogEvery,
+    #[error("the learning rate delta must be a positive finite number, got {0}")]
+    BadDelta(f64),
+    #[error("the regularisation lambda must be a finite number ≥ 0, got {0}")]
+    BadLambda(f64),
+    #[error("training diverged at iteration {iter}: the loss became {loss}; lower delta")]
+    Diverged { iter: usize, loss: f64 },
+    #[error("weight matrices do not fit together: {0}")]
+    Shape(String),
+    #[error(transparent)]
+    Data(#[from] data::DataError),
+    #[error(transparent)]
+    Metrics(#[from] metrics::MetricsError),
+    #[error(transparent)]
+    Plot(#[from] data::plot::PlotError),
+    #[error(transparent)]
+    Output(#[from] labkit::OutputError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_are_checked() {
+        let ok = Fcann2Params::default();
+        assert!(ok.check().is_ok());
+        let with = |f: fn(&mut Fcann2Params)| {
+            let mut p = ok;
+            f(&mut p);
+            p.check()
+        };
+        assert!(matches!(
+            with(|p| p.hidden = 0),
+            Err(Fcann2Error::ZeroHidden)
+        ));
+        assert!(matches!(
+            with(|p| p.niter = 0),
+            Err(Fcann2Error::ZeroIterations)
+        ));
+        assert!(matches!(
+            with(|p| p.log_every = 0),
+            Err(Fcann2Error::ZeroLogEvery)
+        ));
+        assert!(matches!(with(|p| p.delta = 0.0), Err(Fcann2Error::BadDelta(d)) if d == 0.0));
+        assert!(matches!(
+            with(|p| p.delta = -0.1),
+            Err(Fcann2Error::BadDelta(_))
+        ));
+        assert!(matches!(
+            with(|p| p.delta = f64::INFINITY),
+            Err(Fcann2Error::BadDelta(_))
+        ));
+        assert!(matches!(with(|p| p.lambda = -1e-3), Err(Fcann2Error::BadLambda(l)) if l == -1e-3));
+        assert!(matches!(
+            with(|p| p.lambda = f64::NAN),
+            Err(Fcann2Error::BadLambda(_))
+        ));
+        assert!(with(|p| p.lambda = 0.0).is_ok(), "λ = 0 is allowed");
+    }
+}

@@ -1,0 +1,97 @@
+//! `cargo run -p fcann2`: Lab 1's two-layer net with hand-written backprop.
+//!
+//! Task: train s1 = X·W1 + b1, h1 = ReLU(s1), P = softmax(h1·W2 + b2) by
+//! whole-batch gradient descent on mean NLL + λ/2·(‖W1‖² + ‖W2‖²), with every
+//! gradient written out as a matrix product (no autograd).
+//! Data: sample_gmm_2d(6, 2, 10), seed 100: 60 points in the plane, 6
+//! Gaussian blobs, each given one of 2 classes at random.
+//! Setting: H = 5, 10⁵ steps, δ = 0.05, λ = 10⁻³, raw inputs.
+//!
+//! Expect (seed 100): the loss falls from 0.652 to 0.331 and the training
+//! accuracy reaches 0.817. One class-1 blob sits inside a class-0 one, and five
+//! units only partly carve it out (other seeds reach 1.000). The run takes
+//! about 2 s. Outputs: results/fcann2/metrics.json, surface.png and loss.png.
+
+use anyhow::Context;
+use clap::Parser;
+use fcann2::lab::{self, LabConfig};
+
+/// fcann2: a two-layer ReLU classifier trained with hand-written backprop (Lab 1).
+///
+/// With no arguments, runs the course's setting on sample_gmm_2d(6, 2, 10) and
+/// writes results/fcann2/.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about, allow_negative_numbers = true)]
+struct Args {
+    #[command(flatten)]
+    common: labkit::CommonArgs,
+    /// Number of hidden ReLU units
+    #[arg(long, default_value_t = 5)]
+    hidden: usize,
+    /// Whole-batch gradient steps
+    #[arg(long, default_value_t = 100_000)]
+    niter: usize,
+    /// Learning rate δ
+    #[arg(long, default_value_t = 0.05)]
+    delta: f64,
+    /// L2 weight λ (loss = mean NLL + λ/2·(‖W1‖² + ‖W2‖²))
+    #[arg(long, default_value_t = 1e-3)]
+    lambda: f64,
+    /// Record the loss every this many steps (the curve in metrics.json and loss.png)
+    #[arg(long, default_value_t = 100)]
+    log_every: usize,
+    /// Train on standardised inputs ((x − mean)/std per feature) instead of raw coordinates
+    #[arg(long)]
+    standardize: bool,
+}
+
+fn main() -> std::process::ExitCode {
+    labkit::finish(run(Args::parse()))
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let out = args.common.out_dir("fcann2");
+    let mut cfg = LabConfig::lab_default(out.clone());
+    cfg.seed = args.common.seed;
+    cfg.format = args.common.format;
+    cfg.standardize = args.standardize;
+    cfg.params = fcann2::Fcann2Params {
+        hidden: args.hidden,
+        niter: args.niter,
+        delta: args.delta,
+        lambda: args.lambda,
+        log_every: args.log_every,
+    };
+    cfg.check().context("invalid settings (nothing was run)")?;
+    let p = &cfg.params;
+    println!(
+        "fcann2 on {} (seed {}, {} inputs): H = {}, {} steps, δ = {}, λ = {}",
+        cfg.data,
+        cfg.seed,
+        if cfg.standardize {
+            "standardised"
+        } else {
+            "raw"
+        },
+        p.hidden,
+        p.niter,
+        p.delta,
+        p.lambda
+    );
+    let report = lab::run_lab(&cfg)
+        .with_context(|| format!("fcann2 run failed (output folder {})", out.display()))?;
+    println!("\n{}", lab::summary_table(&report));
+    println!(
+        "training: {:.2} µs per step in this build; NumPy reference {:.0} µs ({:.1}× faster). \
+         `cargo bench -p fcann2` gives the optimised figure.",
+        report.us_per_iter, report.numpy_us_per_iter, report.speedup_vs_numpy
+    );
+    println!(
+        "wrote {0}/metrics.json, {0}/{1}, {0}/{2}",
+        out.display(),
+        report.surface_plot,
+        report.loss_plot
+    );
+    println!("total {:.1} s", report.total_seconds);
+    Ok(())
+}
