@@ -9,6 +9,7 @@ use tch::{nn::VarStore, Device};
 #[test]
 fn quick_lab_run_writes_metrics_and_plots() {
     let _rng = torch_rng_lock();
+    tch::set_num_threads(1); // tiny problem: one thread is fastest, as in the binary
     let out = fresh_dir("pt_deep_quick");
     let mut cfg = LabConfig::lab_default(Device::Cpu, out.clone());
     cfg.train = TrainParams {

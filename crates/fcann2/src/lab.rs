@@ -71,12 +71,7 @@ impl LabConfig {
     pub fn check(&self) -> Result<(), Fcann2Error> {
         self.params.check()?;
         data::check_gmm_args(self.data.k, self.data.c, self.data.n)?;
-        if self.grid < 2 {
-            return Err(Fcann2Error::Plot(data::plot::PlotError::Input(format!(
-                "the surface grid must be at least 2 × 2, got {}",
-                self.grid
-            ))));
-        }
+        data::plot::check_grid(self.grid)?;
         Ok(())
     }
 }

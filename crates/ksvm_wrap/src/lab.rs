@@ -109,12 +109,7 @@ impl LabConfig {
         if self.datasets == 0 && !self.settings.is_empty() {
             return Err(KsvmError::NoDatasets);
         }
-        if self.grid < 2 {
-            return Err(KsvmError::Plot(data::plot::PlotError::Input(format!(
-                "--grid must be at least 2, got {}",
-                self.grid
-            ))));
-        }
+        data::plot::check_grid(self.grid)?;
         Ok(())
     }
 }

@@ -159,12 +159,7 @@ impl LabConfig {
                 }
             }
         }
-        if self.grid < 2 {
-            return Err(PtDeepError::Plot(data::plot::PlotError::Input(format!(
-                "--grid must be at least 2, got {}",
-                self.grid
-            ))));
-        }
+        data::plot::check_grid(self.grid)?;
         Ok(())
     }
 }

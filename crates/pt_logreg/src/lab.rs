@@ -60,13 +60,7 @@ impl LabConfig {
             .check()?;
         }
         data::check_gmm_args(3, 3, self.n)?;
-        if self.grid < 2 {
-            return Err(data::plot::PlotError::Input(format!(
-                "--grid must be at least 2, got {}",
-                self.grid
-            ))
-            .into());
-        }
+        data::plot::check_grid(self.grid)?;
         Ok(())
     }
 }
@@ -252,6 +246,7 @@ mod tests {
 
     #[test]
     fn separable_data_reaches_095_and_lambda_shrinks_weights() {
+        tch::set_num_threads(1); // tiny problem: one thread is fastest, as in the binary
         let out = tmp("lab");
         let mut cfg = LabConfig::lab_default(Device::Cpu, out.clone());
         cfg.grid = 24;

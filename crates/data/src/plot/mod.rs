@@ -22,7 +22,8 @@ pub use charts::{
     bar_chart, image_grid, line_plot, points_and_lines, scatter_classes, ImageMap, Series,
 };
 pub use surface::{
-    graph_classes, graph_data, graph_surface, save_gif, DataLayer, Figure2d, Rect, Surface,
+    check_grid, graph_classes, graph_data, graph_surface, save_gif, DataLayer, Figure2d, Rect,
+    Surface,
 };
 
 #[derive(Debug, thiserror::Error)]

@@ -70,6 +70,17 @@ pub struct Surface {
     pub classes: bool,
 }
 
+/// Checks a `--grid` setting (a surface is sampled on grid × grid points)
+/// before any work starts.
+pub fn check_grid(grid: usize) -> Result<(), PlotError> {
+    if grid < 2 {
+        return Err(PlotError::Input(format!(
+            "--grid must be at least 2, got {grid}"
+        )));
+    }
+    Ok(())
+}
+
 /// Samples `f` over `rect` on a `width` × `height` grid of cell centres.
 ///
 /// `f` receives all grid points at once (rows of an M × 2 matrix) and returns
