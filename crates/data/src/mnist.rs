@@ -32,7 +32,7 @@ pub enum MnistError {
         source: std::io::Error,
     },
     #[error(
-        "{path} is not an IDX {what} file: magic number {found:#010x}, expected {expected:#010x}"
+        "{path} is not an IDX {what} file: magic number {found:#010x}, expected {expected:#010x}; {FETCH_HINT}"
     )]
     BadMagic {
         path: PathBuf,
@@ -41,22 +41,22 @@ pub enum MnistError {
         expected: u32,
     },
     #[error(
-        "{path} is truncated: the header promises {expected} bytes of data, the file has {found}"
+        "{path} is truncated: the header promises {expected} bytes of data, the file has {found}; {FETCH_HINT}"
     )]
     Truncated {
         path: PathBuf,
         expected: usize,
         found: usize,
     },
-    #[error("{path} has {found} trailing bytes after the data the header describes")]
+    #[error("{path} has {found} trailing bytes after the data the header describes; {FETCH_HINT}")]
     TrailingBytes { path: PathBuf, found: usize },
-    #[error("{split} set: {images} images but {labels} labels")]
+    #[error("{split} set: {images} images but {labels} labels; {FETCH_HINT}")]
     CountMismatch {
         split: &'static str,
         images: usize,
         labels: usize,
     },
-    #[error("{path}: label {value} at index {index} is not a digit class 0..=9")]
+    #[error("{path}: label {value} at index {index} is not a class 0..=9; {FETCH_HINT}")]
     BadLabel {
         path: PathBuf,
         index: usize,

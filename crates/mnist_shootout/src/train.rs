@@ -102,7 +102,10 @@ pub fn train_mb(
         while start < n {
             let len = batch.min(n - start);
             let idx = perm.narrow(0, start, len);
-            let loss = loss_fn(&train.x.index_select(0, &idx), &train.y.index_select(0, &idx));
+            let loss = loss_fn(
+                &train.x.index_select(0, &idx),
+                &train.y.index_select(0, &idx),
+            );
             opt.backward_step(&loss);
             total += loss.detach() * (len as f64);
             start += len;

@@ -207,3 +207,45 @@ fn missing_mnist_folder_says_how_to_fetch_it() {
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn corrupt_mnist_file_is_named_with_the_fix() {
+    // A folder whose training images are cut short.
+    let dir = std::env::temp_dir().join(format!("mnist-corrupt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (prefix, n) in [("train", 3usize), ("t10k", 2)] {
+        let pixels = vec![7u8; n * 784];
+        data::mnist::write_idx_images(
+            &dir.join(format!("{prefix}-images-idx3-ubyte")),
+            28,
+            28,
+            &pixels,
+        )
+        .unwrap();
+        data::mnist::write_idx_labels(
+            &dir.join(format!("{prefix}-labels-idx1-ubyte")),
+            &vec![1u8; n],
+        )
+        .unwrap();
+    }
+    let p = dir.join("train-images-idx3-ubyte");
+    let bytes = std::fs::read(&p).unwrap();
+    std::fs::write(&p, &bytes[..bytes.len() - 100]).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mnist_shootout"))
+        .arg("--mnist-dir")
+        .arg(&dir)
+        .arg("--out")
+        .arg(dir.join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("truncated")
+            && err.contains("train-images-idx3-ubyte")
+            && err.contains("./dl setup"),
+        "{err}"
+    );
+    assert!(!dir.join("out").exists(), "nothing written");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
