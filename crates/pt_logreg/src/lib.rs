@@ -33,6 +33,8 @@ pub enum LogregError {
     },
     #[error("X contains NaN or infinite values")]
     NonFinite,
+    #[error("the targets contain a single class ({present} of {c} present); a classifier needs at least two")]
+    SingleClass { present: usize, c: usize },
     #[error("training diverged at iteration {iter} (loss {loss}); lower delta")]
     Diverged { iter: usize, loss: f64 },
     #[error(transparent)]
@@ -141,6 +143,18 @@ pub fn train(
     if !bool::try_from(x.isfinite().all()).map_err(torch_util::TorchError::from)? {
         return Err(LogregError::NonFinite);
     }
+    let present = i64::try_from(
+        yoh.sum_dim_intlist([0i64].as_slice(), false, Kind::Float)
+            .gt(0.0)
+            .sum(Kind::Int64),
+    )
+    .map_err(torch_util::TorchError::from)? as usize;
+    if present < 2 {
+        return Err(LogregError::SingleClass {
+            present,
+            c: model.c,
+        });
+    }
     let every = (params.niter / 100).max(1);
     let mut curve = Vec::new();
     for i in 1..=params.niter {
@@ -240,6 +254,11 @@ mod tests {
         assert!(matches!(
             train(&mut m, &bt, &yt, &p),
             Err(LogregError::NonFinite)
+        ));
+        let (_, one_class) = tensors(&x, &[1, 1], 2);
+        assert!(matches!(
+            train(&mut m, &xt, &one_class, &p),
+            Err(LogregError::SingleClass { present: 1, c: 2 })
         ));
         let bad_p = LogregParams {
             param_lambda: -1.0,
