@@ -212,6 +212,17 @@ impl KSVMWrap {
 
     /// Trains with every hyper-parameter given; all inputs are validated first.
     pub fn fit(x: ArrayView2<f64>, y: &[usize], params: &KsvmParams) -> Result<Self, KsvmError> {
+        Self::fit_with_progress(x, y, params, &mut |_, _| {})
+    }
+
+    /// Like [`KSVMWrap::fit`], calling `on_pair(done, total)` after each
+    /// one-vs-one pair is trained (for a progress bar on large problems).
+    pub fn fit_with_progress(
+        x: ArrayView2<f64>,
+        y: &[usize],
+        params: &KsvmParams,
+        on_pair: &mut dyn FnMut(usize, usize),
+    ) -> Result<Self, KsvmError> {
         params.check()?;
         let classes = check_data(x, y)?;
         let n_features = x.ncols();
@@ -254,6 +265,7 @@ impl KSVMWrap {
                 alpha[[i, p]] = al;
             }
             rho[p] = pair_rho;
+            on_pair(p + 1, pairs.len());
         }
 
         let support: Vec<usize> = (0..x.nrows())

@@ -597,8 +597,18 @@ fn svm(cx: &mut Ctx) -> Result<Value, ShootoutError> {
     let var = x.var(0.0);
     let gamma = 1.0 / (x.ncols() as f64 * var.max(1e-12));
     let t0 = Instant::now();
-    let svm = ksvm_wrap::KSVMWrap::new(x.view(), y, cfg.svm_c, ksvm_wrap::Gamma::Value(gamma))
-        .map_err(|e| ShootoutError::Svm(e.to_string()))?;
+    let params = ksvm_wrap::KsvmParams {
+        c: cfg.svm_c,
+        gamma: ksvm_wrap::Gamma::Value(gamma),
+        ..Default::default()
+    };
+    let pb = labkit::progress(45, "RBF SVM pairs");
+    let svm = ksvm_wrap::KSVMWrap::fit_with_progress(x.view(), y, &params, &mut |done, total| {
+        pb.set_length(total as u64);
+        pb.set_position(done as u64);
+    })
+    .map_err(|e| ShootoutError::Svm(e.to_string()))?;
+    pb.finish_and_clear();
     let fit_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let pred = svm
