@@ -13,9 +13,11 @@
 //!   and KSVMWrap against PTDeep over many random data sets.
 
 pub mod lab;
+pub mod mnist;
+pub mod smo;
 pub mod svm;
 
-pub use svm::{Gamma, KSVMWrap, KsvmParams};
+pub use svm::{Backend, Gamma, KSVMWrap, KsvmParams, AUTO_SMO_ABOVE};
 
 /// Everything that can go wrong in this crate.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +30,8 @@ pub enum KsvmError {
     BadGamma(f64),
     #[error("the solver tolerance must be a positive finite number, got {0}")]
     BadTolerance(f64),
+    #[error("the kernel cache needs at least 1 MiB, got {0}")]
+    BadCache(usize),
     #[error("X has {x} rows but Y_ has {y} labels")]
     LengthMismatch { x: usize, y: usize },
     #[error("no training examples")]

@@ -56,6 +56,103 @@ struct Args {
     /// Decision surface sampled on GRID × GRID points
     #[arg(long, default_value_t = 256)]
     grid: usize,
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Cmd {
+    /// RBF SVM (one-vs-one) on MNIST: fit and predict times, accuracy, support vectors, memory peak
+    Mnist(MnistArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct MnistArgs {
+    /// Training images (the first N of 60,000)
+    #[arg(long, default_value_t = 60_000)]
+    n: usize,
+    /// Test images (the first N of 10,000)
+    #[arg(long, default_value_t = 10_000)]
+    n_test: usize,
+    /// Binary solver: auto (linfa up to 2,000 points per pair, SMO above), linfa, smo
+    #[arg(long, value_enum, default_value_t = ksvm_wrap::Backend::Auto)]
+    backend: ksvm_wrap::Backend,
+    /// Kernel-row cache of the SMO backend in MiB (shared by all threads)
+    #[arg(long, default_value_t = 1024)]
+    cache_mb: usize,
+    /// Folder with the four MNIST IDX files
+    #[arg(long, default_value = "data/mnist", value_name = "DIR")]
+    mnist_dir: std::path::PathBuf,
+    /// Benchmark: fit + predict on the first 10,000 training images with both backends
+    #[arg(long)]
+    bench: bool,
+}
+
+fn run_mnist(args: &Args, m: &MnistArgs) -> anyhow::Result<()> {
+    use ksvm_wrap::{mnist, Backend};
+    let out = labkit::RunDir::create(args.common.out_dir("ksvm_wrap"))?;
+    let n = if m.bench { 10_000 } else { m.n };
+    anyhow::ensure!(
+        n >= 2 && m.n_test >= 1,
+        "need at least 2 training and 1 test image"
+    );
+    let d = mnist::load(&m.mnist_dir, n, m.n_test)
+        .with_context(|| format!("cannot load MNIST from {}", m.mnist_dir.display()))?;
+    let backends = if m.bench {
+        vec![Backend::Smo, Backend::Linfa]
+    } else {
+        vec![m.backend]
+    };
+    let mut runs = Vec::new();
+    for b in backends {
+        let params = mnist::params_for(&d, n, args.c, b, m.cache_mb);
+        params
+            .check()
+            .context("invalid settings (nothing was run)")?;
+        println!(
+            "RBF SVM on {n} MNIST images, {:?} backend, C = {}, γ = {:.5} (scale)",
+            b,
+            args.c,
+            params.gamma.resolve(784)
+        );
+        let pb = labkit::progress(45, "one-vs-one pairs");
+        let r = mnist::fit_and_score(&d, n, &params, &mut |done, total| {
+            pb.set_length(total as u64);
+            pb.set_position(done as u64);
+        })?;
+        pb.finish_and_clear();
+        println!(
+            "  fit {:.1} s, predict {:.1} s, test accuracy {:.4} on {} images, {} support vectors, memory peak {} MiB",
+            r.fit_seconds,
+            r.predict_seconds,
+            r.test_accuracy,
+            r.n_test,
+            r.n_support,
+            r.peak_memory_mib.map_or("?".into(), |m| format!("{m:.0}"))
+        );
+        runs.push(r);
+    }
+    if let [smo, linfa] = runs.as_slice() {
+        let (a, b) = (
+            smo.fit_seconds + smo.predict_seconds,
+            linfa.fit_seconds + linfa.predict_seconds,
+        );
+        println!(
+            "fit + predict: SMO {a:.1} s, linfa {b:.1} s: SMO takes {:.3}× linfa's time",
+            a / b
+        );
+    }
+    let name = if m.bench {
+        "mnist_bench.json"
+    } else {
+        "mnist.json"
+    };
+    let path = out.write_json(
+        name,
+        &serde_json::json!({ "seed": args.common.seed, "runs": runs }),
+    )?;
+    println!("wrote {}", path.display());
+    Ok(())
 }
 
 fn main() -> std::process::ExitCode {
@@ -63,6 +160,9 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
+    if let Some(Cmd::Mnist(m)) = &args.cmd {
+        return run_mnist(&args, m);
+    }
     // 60-point problems: libtorch's per-operation overhead dominates, one thread is fastest.
     tch::set_num_threads(1);
     let device = args.device.resolve()?;

@@ -89,7 +89,27 @@ pub struct KsvmParams {
     pub gamma: Gamma,
     /// Stopping tolerance of the SMO solver (libsvm's default 1e-3; linfa's is 1e-7).
     pub tol: f64,
+    /// Which binary solver trains each pair.
+    pub backend: Backend,
+    /// Kernel-row cache of the SMO backend, in MiB, shared by all threads.
+    pub cache_mb: usize,
 }
+
+/// The binary solver behind each one-vs-one pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// linfa-svm for small problems, the SMO solver from [`AUTO_SMO_ABOVE`] points per pair.
+    #[default]
+    Auto,
+    /// linfa-svm 0.8.1 (dense n × n kernel, one thread).
+    Linfa,
+    /// This crate's SMO solver ([`crate::smo`]): cached f32 kernel rows, pairs in parallel.
+    Smo,
+}
+
+/// Pairs with more points than this use the SMO backend under [`Backend::Auto`].
+pub const AUTO_SMO_ABOVE: usize = 2000;
 
 impl Default for KsvmParams {
     /// C = 1, γ = auto, tolerance 1e-3 (scikit-learn's SVC defaults, with 'auto').
@@ -98,6 +118,8 @@ impl Default for KsvmParams {
             c: 1.0,
             gamma: Gamma::Auto,
             tol: 1e-3,
+            backend: Backend::Auto,
+            cache_mb: 1024,
         }
     }
 }
@@ -112,6 +134,9 @@ impl KsvmParams {
         }
         if !(self.tol.is_finite() && self.tol > 0.0) {
             return Err(KsvmError::BadTolerance(self.tol));
+        }
+        if self.cache_mb == 0 {
+            return Err(KsvmError::BadCache(self.cache_mb));
         }
         Ok(())
     }
@@ -195,6 +220,64 @@ fn fit_pair(
     Ok((model.alpha, model.rho))
 }
 
+/// Trains the pairs that use the SMO backend, in parallel on all cores;
+/// `None` for the pairs left to linfa. `on_pair(done, total)` counts SMO pairs.
+#[allow(clippy::too_many_arguments)]
+fn fit_pairs_smo(
+    x: ArrayView2<f64>,
+    y: &[usize],
+    classes: &[usize],
+    pairs: &[(usize, usize)],
+    pair_rows: &[Vec<usize>],
+    params: &KsvmParams,
+    gamma: f64,
+    use_smo: &dyn Fn(&[usize]) -> bool,
+    on_pair: &mut dyn FnMut(usize, usize),
+) -> Vec<Option<(Vec<f64>, f64)>> {
+    let x32 = x.mapv(|v| v as f32);
+    let todo: Vec<usize> = (0..pairs.len())
+        .filter(|&p| use_smo(&pair_rows[p]))
+        .collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(todo.len())
+        .max(1);
+    let settings = crate::smo::SmoSettings {
+        c: params.c,
+        gamma,
+        tol: params.tol,
+        cache_bytes: params.cache_mb * (1 << 20) / workers,
+        max_iter: 100_000_000,
+    };
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut out = vec![None; pairs.len()];
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (todo, next, x32) = (&todo, &next, &x32);
+            scope.spawn(move || loop {
+                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(&p) = todo.get(k) else { break };
+                let rows = &pair_rows[p];
+                let cb = classes[pairs[p].1];
+                let positive: Vec<bool> = rows.iter().map(|&i| y[i] == cb).collect();
+                let xp = x32.select(Axis(0), rows);
+                let sol = crate::smo::solve(xp.view(), &positive, &settings);
+                if tx.send((p, sol.coef, sol.rho)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        for (done, (p, coef, rho)) in rx.iter().enumerate() {
+            out[p] = Some((coef, rho));
+            on_pair(done + 1, todo.len());
+        }
+    });
+    out
+}
+
 impl KSVMWrap {
     /// Trains on X (N × D) and labels Y_ (N) with penalty `c` and kernel width `gamma`
     /// (solver tolerance 1e-3). Any labels work; at least two distinct ones are needed.
@@ -236,22 +319,49 @@ impl KSVMWrap {
         // α of every training point in every pair (0 outside the pair).
         let mut alpha = Array2::<f64>::zeros((x.nrows(), pairs.len()));
         let mut rho = Array1::<f64>::zeros(pairs.len());
+        let pair_rows: Vec<Vec<usize>> = pairs
+            .iter()
+            .map(|&(a, b)| {
+                (0..y.len())
+                    .filter(|&i| y[i] == classes[a] || y[i] == classes[b])
+                    .collect()
+            })
+            .collect();
+        let use_smo = |rows: &[usize]| match params.backend {
+            Backend::Linfa => false,
+            Backend::Smo => true,
+            Backend::Auto => rows.len() > AUTO_SMO_ABOVE,
+        };
+        let smo_fits = if pair_rows.iter().any(|r| use_smo(r)) {
+            fit_pairs_smo(
+                x, y, &classes, &pairs, &pair_rows, params, gamma, &use_smo, on_pair,
+            )
+        } else {
+            vec![None; pairs.len()]
+        };
         for (p, &(a, b)) in pairs.iter().enumerate() {
             let (ca, cb) = (classes[a], classes[b]);
-            let rows: Vec<usize> = (0..y.len()).filter(|&i| y[i] == ca || y[i] == cb).collect();
+            let rows = &pair_rows[p];
             let positive: Vec<bool> = rows.iter().map(|&i| y[i] == cb).collect();
-            let xp = x.select(Axis(0), &rows);
-            // linfa-svm validates its inputs with asserts; ours are checked above,
-            // so a panic here is a solver bug, reported as an error, not a crash.
-            let fitted = catch_unwind(AssertUnwindSafe(|| {
-                fit_pair(xp.view(), &positive, params, eps)
-            }))
-            .map_err(|_| KsvmError::SolverPanicked { a: ca, b: cb })?
-            .map_err(|source| KsvmError::Svm {
-                a: ca,
-                b: cb,
-                source,
-            })?;
+            let fitted = match &smo_fits[p] {
+                Some(fit) => fit.clone(),
+                None => {
+                    let xp = x.select(Axis(0), rows);
+                    // linfa-svm validates its inputs with asserts; ours are checked above,
+                    // so a panic here is a solver bug, reported as an error, not a crash.
+                    let f = catch_unwind(AssertUnwindSafe(|| {
+                        fit_pair(xp.view(), &positive, params, eps)
+                    }))
+                    .map_err(|_| KsvmError::SolverPanicked { a: ca, b: cb })?
+                    .map_err(|source| KsvmError::Svm {
+                        a: ca,
+                        b: cb,
+                        source,
+                    })?;
+                    on_pair(p + 1, pairs.len());
+                    f
+                }
+            };
             let (pair_alpha, pair_rho) = fitted;
             if pair_alpha.len() != rows.len() {
                 return Err(KsvmError::SolverOutput {
@@ -265,7 +375,6 @@ impl KSVMWrap {
                 alpha[[i, p]] = al;
             }
             rho[p] = pair_rho;
-            on_pair(p + 1, pairs.len());
         }
 
         let support: Vec<usize> = (0..x.nrows())
@@ -602,6 +711,44 @@ mod tests {
     }
 
     #[test]
+    fn smo_backend_agrees_with_linfa() {
+        for (seed, k, c, n, gamma) in [
+            (100, 6, 2, 10, Gamma::Auto),
+            (3, 8, 3, 30, Gamma::Value(0.2)),
+            (7, 10, 4, 25, Gamma::Auto),
+        ] {
+            let (x, y) = gmm(seed, k, c, n);
+            let fit = |backend| {
+                let p = KsvmParams {
+                    backend,
+                    gamma,
+                    tol: 1e-4,
+                    ..KsvmParams::default()
+                };
+                KSVMWrap::fit(x.view(), &y, &p).unwrap()
+            };
+            let (lin, smo) = (fit(Backend::Linfa), fit(Backend::Smo));
+            let (fl, fs) = (
+                lin.decision_function(x.view()).unwrap(),
+                smo.decision_function(x.view()).unwrap(),
+            );
+            let scale = fl.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+            let worst = (&fl - &fs).iter().fold(0.0f64, |m, v| m.max(v.abs())) / scale;
+            assert!(
+                worst < 1e-3,
+                "seed {seed}: decision values differ by {worst} (relative)"
+            );
+            // Same predictions wherever the decision is not a near-tie.
+            let (pl, ps) = (
+                lin.predict(x.view()).unwrap(),
+                smo.predict(x.view()).unwrap(),
+            );
+            let disagree = pl.iter().zip(&ps).filter(|(a, b)| a != b).count();
+            assert_eq!(disagree, 0, "seed {seed}");
+        }
+    }
+
+    #[test]
     fn bad_hyper_parameters_are_typed_errors() {
         let (x, y) = gmm(100, 6, 2, 10);
         let fit = |c: f64, g: Gamma| KSVMWrap::new(x.view(), &y, c, g);
@@ -621,6 +768,14 @@ mod tests {
                 "gamma {g}"
             );
         }
+        let p = KsvmParams {
+            cache_mb: 0,
+            ..KsvmParams::default()
+        };
+        assert!(matches!(
+            KSVMWrap::fit(x.view(), &y, &p),
+            Err(KsvmError::BadCache(0))
+        ));
         let p = KsvmParams {
             tol: 0.0,
             ..KsvmParams::default()

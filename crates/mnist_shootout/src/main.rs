@@ -40,6 +40,9 @@ struct Args {
     /// Override the number of RBF-SVM training images of the preset
     #[arg(long)]
     svm_train: Option<usize>,
+    /// Binary solver of the RBF SVM: auto (linfa for small pairs, SMO for large), linfa, smo
+    #[arg(long, value_enum)]
+    svm_backend: Option<ksvm_wrap::Backend>,
     /// Only time epochs of [784,100,10] (Adam, batch 100, all 60,000 images) and compare with PyTorch
     #[arg(long)]
     bench: bool,
@@ -78,6 +81,9 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     if let Some(n) = args.svm_train {
         cfg.svm_train = n;
+    }
+    if let Some(b) = args.svm_backend {
+        cfg.svm_backend = b;
     }
     cfg.check().context("invalid settings (nothing was run)")?;
 
