@@ -16,5 +16,6 @@ pub mod toy;
 
 pub use scale::Standardizer;
 pub use toy::{
-    check_gmm_args, class_to_onehot, sample_gauss_2d, sample_gmm_2d, DataError, Random2dGaussian,
+    check_gmm_args, class_to_onehot, parse_list, sample_gauss_2d, sample_gmm_2d, DataError,
+    GmmSpec, Random2dGaussian,
 };

@@ -103,6 +103,53 @@ pub fn sample_gmm_2d<R: Rng + ?Sized>(
     sample_components(k, c, n, rng, |_, rng| rng.gen_range(0..c))
 }
 
+/// Arguments of `sample_gmm_2d(K, C, N)`; written `K,C,N` on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct GmmSpec {
+    pub k: usize,
+    pub c: usize,
+    pub n: usize,
+}
+
+impl std::fmt::Display for GmmSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "gmm({},{},{})", self.k, self.c, self.n)
+    }
+}
+
+/// Comma-separated whole numbers, e.g. `2,10,10,2`.
+pub fn parse_list(s: &str) -> Result<Vec<usize>, String> {
+    s.split(',')
+        .map(|p| {
+            p.trim()
+                .parse::<usize>()
+                .map_err(|_| format!("'{p}' in '{s}' is not a whole number"))
+        })
+        .collect()
+}
+
+impl std::str::FromStr for GmmSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match parse_list(s)?.as_slice() {
+            &[k, c, n] => Ok(GmmSpec { k, c, n }),
+            _ => Err(format!(
+                "expected K,C,N (three numbers, e.g. 6,2,10), got '{s}'"
+            )),
+        }
+    }
+}
+
+impl GmmSpec {
+    /// Draws the data set: X (K·N × 2) and Y_ (K·N).
+    pub fn sample<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+    ) -> Result<(Array2<f64>, Array1<usize>), DataError> {
+        sample_gmm_2d(self.k, self.c, self.n, rng)
+    }
+}
+
 /// The checks of [`sample_gmm_2d`], for validating a configuration before any work.
 pub fn check_gmm_args(k: usize, c: usize, n: usize) -> Result<(), DataError> {
     if c == 0 {

@@ -1,7 +1,6 @@
 //! The lab run: seeded Gaussian-mixture data, training, metrics, plots and
 //! `metrics.json`.
 
-use std::fmt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -19,19 +18,7 @@ use crate::{fcann2_classify, fcann2_train, Fcann2Error, Fcann2Model, Fcann2Param
 /// on this machine kind for the lab setting (N = 60, D = 2, H = 5, C = 2).
 pub const NUMPY_US_PER_ITER: f64 = 51.0;
 
-/// Arguments of `sample_gmm_2d(K, C, N)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct GmmSpec {
-    pub k: usize,
-    pub c: usize,
-    pub n: usize,
-}
-
-impl fmt::Display for GmmSpec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "gmm({},{},{})", self.k, self.c, self.n)
-    }
-}
+pub use data::GmmSpec;
 
 /// Everything a lab run needs; [`LabConfig::check`] validates it before any work.
 #[derive(Debug, Clone, Serialize)]

@@ -113,7 +113,7 @@ pub struct ShootoutConfig {
 }
 
 impl ShootoutConfig {
-    /// A few minutes on a 2-core CPU: 20,000 training images, 8 epochs.
+    /// About 15 s on a 2-core CPU: 20,000 training images, 8 epochs.
     pub fn quick(device: Device, out: PathBuf) -> Self {
         ShootoutConfig {
             mode: "quick",

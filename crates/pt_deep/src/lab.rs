@@ -16,41 +16,8 @@ use tch::{nn::VarStore, Device, Tensor};
 use crate::train::{eval, predict, train, TrainParams};
 use crate::{model::check_config, Activation, PTDeep, PtDeepError};
 
-/// Arguments of `sample_gmm_2d(K, C, N)`, written `K,C,N` on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct GmmSpec {
-    pub k: usize,
-    pub c: usize,
-    pub n: usize,
-}
-
-impl fmt::Display for GmmSpec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "gmm({},{},{})", self.k, self.c, self.n)
-    }
-}
-
-fn parse_list(s: &str) -> Result<Vec<usize>, String> {
-    s.split(',')
-        .map(|p| {
-            p.trim()
-                .parse::<usize>()
-                .map_err(|_| format!("'{p}' in '{s}' is not a whole number"))
-        })
-        .collect()
-}
-
-impl FromStr for GmmSpec {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match parse_list(s)?.as_slice() {
-            &[k, c, n] => Ok(GmmSpec { k, c, n }),
-            _ => Err(format!(
-                "expected K,C,N (three numbers, e.g. 6,2,10), got '{s}'"
-            )),
-        }
-    }
-}
+use data::parse_list;
+pub use data::GmmSpec;
 
 /// Layer sizes `D,h1,…,C` on the command line, e.g. `2,10,10,2`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
