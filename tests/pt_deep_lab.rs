@@ -1,8 +1,10 @@
 //! pt_deep end to end, quick mode, on CPU: JSON fields, plots, accuracy.
 
+use data::GmmSpec;
 use dl_labs::{fresh_dir, torch_rng_lock};
-use pt_deep::lab::{run_lab, GmmSpec, LabConfig, LayerConfig};
+use pt_deep::lab::run_lab;
 use pt_deep::{Activation, PTDeep, TrainParams};
+use pt_deep::{LabConfig, LayerConfig};
 use rand::SeedableRng;
 use tch::{nn::VarStore, Device};
 

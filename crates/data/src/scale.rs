@@ -2,6 +2,8 @@
 
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
+use crate::DataError;
+
 /// Column means and standard deviations of a training set.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Standardizer {
@@ -11,13 +13,24 @@ pub struct Standardizer {
 
 impl Standardizer {
     /// Fits on the rows of `x`; a constant column gets std 1 (it is only centred).
-    /// Returns `None` for an empty matrix.
-    pub fn fit(x: ArrayView2<f64>) -> Option<Self> {
-        let mean = x.mean_axis(Axis(0))?;
+    pub fn fit(x: ArrayView2<f64>) -> Result<Self, DataError> {
+        let mean = x.mean_axis(Axis(0)).ok_or(DataError::NoRows {
+            what: "standardiser",
+        })?;
         let std = x
             .std_axis(Axis(0), 0.0)
             .mapv(|s| if s > 1e-12 { s } else { 1.0 });
-        Some(Standardizer { mean, std })
+        Ok(Standardizer { mean, std })
+    }
+
+    /// [`Standardizer::fit`] when `standardize` is set, the identity otherwise
+    /// (the labs' `--raw-inputs` switch).
+    pub fn fit_if(standardize: bool, x: ArrayView2<f64>) -> Result<Self, DataError> {
+        if standardize {
+            Self::fit(x)
+        } else {
+            Ok(Self::identity(x.ncols()))
+        }
     }
 
     /// The identity (for runs on raw inputs).
@@ -52,6 +65,17 @@ mod tests {
             ndarray::arr2(&[[-1.0, 0.0], [1.0, 0.0]])
         );
         assert_eq!(Standardizer::identity(2).transform(x.view()), x);
-        assert!(Standardizer::fit(Array2::<f64>::zeros((0, 2)).view()).is_none());
+        assert_eq!(
+            Standardizer::fit(Array2::<f64>::zeros((0, 2)).view()),
+            Err(DataError::NoRows {
+                what: "standardiser"
+            })
+        );
+        assert_eq!(
+            Standardizer::fit_if(false, x.view())
+                .unwrap()
+                .transform(x.view()),
+            x
+        );
     }
 }

@@ -22,6 +22,16 @@ pub enum DataError {
     },
     #[error("no labels given")]
     Empty,
+    #[error("no data: a {what} needs at least one row")]
+    NoRows { what: &'static str },
+    #[error("'{part}' in '{list}' is not a whole number")]
+    NotANumber { part: String, list: String },
+    #[error("expected {expected} (e.g. {example}), got '{list}'")]
+    WrongCount {
+        expected: &'static str,
+        example: &'static str,
+        list: String,
+    },
 }
 
 /// A bivariate Gaussian with a random mean, spread and orientation.
@@ -118,24 +128,29 @@ impl std::fmt::Display for GmmSpec {
 }
 
 /// Comma-separated whole numbers, e.g. `2,10,10,2`.
-pub fn parse_list(s: &str) -> Result<Vec<usize>, String> {
+pub fn parse_list(s: &str) -> Result<Vec<usize>, DataError> {
     s.split(',')
         .map(|p| {
             p.trim()
                 .parse::<usize>()
-                .map_err(|_| format!("'{p}' in '{s}' is not a whole number"))
+                .map_err(|_| DataError::NotANumber {
+                    part: p.to_string(),
+                    list: s.to_string(),
+                })
         })
         .collect()
 }
 
 impl std::str::FromStr for GmmSpec {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = DataError;
+    fn from_str(s: &str) -> Result<Self, DataError> {
         match parse_list(s)?.as_slice() {
             &[k, c, n] => Ok(GmmSpec { k, c, n }),
-            _ => Err(format!(
-                "expected K,C,N (three numbers, e.g. 6,2,10), got '{s}'"
-            )),
+            _ => Err(DataError::WrongCount {
+                expected: "K,C,N (three numbers)",
+                example: "6,2,10",
+                list: s.to_string(),
+            }),
         }
     }
 }

@@ -158,11 +158,7 @@ pub fn run_lab(cfg: &LabConfig) -> Result<LabReport, Fcann2Error> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(cfg.seed);
     let (x, y) = data::sample_gmm_2d(cfg.data.k, cfg.data.c, cfg.data.n, &mut rng)?;
     let y = y.to_vec();
-    let scale = if cfg.standardize {
-        Standardizer::fit(x.view()).ok_or(Fcann2Error::Empty)?
-    } else {
-        Standardizer::identity(x.ncols())
-    };
+    let scale = Standardizer::fit_if(cfg.standardize, x.view())?;
     let xs: Array2<f64> = scale.transform(x.view());
     let dir = RunDir::create(&cfg.out)?;
 

@@ -5,15 +5,14 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use data::plot::{graph_classes, graph_data, graph_surface, Figure2d, Rect};
-use data::Standardizer;
+use data::GmmSpec;
 use labkit::{PlotFormat, RunDir};
 use ndarray::{Array1, Array2, ArrayView2};
-use pt_deep::lab::{argmax, average_precision, GmmSpec};
-use pt_deep::{Activation, PTDeep, TrainParams};
+use pt_deep::{Activation, TrainParams};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde::Serialize;
-use tch::{nn::VarStore, Device};
+use tch::Device;
 
 use crate::{KSVMWrap, KsvmError, KsvmParams};
 
@@ -284,7 +283,7 @@ pub fn run_reference(cfg: &LabConfig, dir: &RunDir) -> Result<ReferenceReport, K
     let fit_seconds = t0.elapsed().as_secs_f64();
     let pred = svm.predict(x.view())?;
     let perf = metrics::eval_perf_multi(&pred, &y, Some(spec.c))?;
-    let ap = average_precision(&class_scores(&svm, x.view(), spec.c)?, &y);
+    let ap = metrics::average_precision_of_proba(class_scores(&svm, x.view(), spec.c)?.view(), &y)?;
     let support = svm.support();
 
     let rect = Rect::around(x.view(), 0.1)?;
@@ -347,7 +346,8 @@ fn class_scores(svm: &KSVMWrap, x: ArrayView2<f64>, c: usize) -> Result<Array2<f
     Ok(out)
 }
 
-/// Trains PTDeep as pt_deep's lab does; returns its training accuracy, AP and final loss.
+/// Trains PTDeep through pt_deep's own library routine; returns its training
+/// accuracy, AP and final loss.
 fn run_ptdeep(
     cfg: &LabConfig,
     x: ArrayView2<f64>,
@@ -355,34 +355,25 @@ fn run_ptdeep(
     c: usize,
     torch_seed: u64,
 ) -> Result<(f64, Option<f64>, f64), KsvmError> {
-    let device = cfg.device;
-    let scale = if cfg.standardize {
-        Standardizer::fit(x).ok_or(KsvmError::Empty)?
-    } else {
-        Standardizer::identity(x.ncols())
+    let layers = cfg.layers(c);
+    let spec = pt_deep::FitSpec {
+        layers: &layers,
+        activation: cfg.activation,
+        train: TrainParams {
+            log_every: cfg.train.niter,
+            ..cfg.train
+        },
+        standardize: cfg.standardize,
+        torch_seed,
+        device: cfg.device,
     };
-    let xt = torch_util::to_tensor(scale.transform(x).view(), device);
-    let yoh = torch_util::to_tensor(data::class_to_onehot(y, Some(c))?.view(), device);
-    tch::manual_seed(torch_seed as i64);
-    let vs = VarStore::new(device);
-    let model = PTDeep::new(&vs.root(), &cfg.layers(c), cfg.activation)?;
-    let params = TrainParams {
-        log_every: cfg.train.niter,
-        ..cfg.train
-    };
-    let log = pt_deep::train(&vs, &model, &xt, &yoh, &params, |_, _, _| {})?;
-    let p = torch_util::to_array2(&pt_deep::eval(&model, &xt))?;
-    let pred: Vec<usize> = p
-        .rows()
-        .into_iter()
-        .map(|r| argmax(r.iter().copied()))
-        .collect();
-    let acc = metrics::eval_perf_multi(&pred, y, Some(c))?.accuracy;
-    Ok((
-        acc,
-        average_precision(&p, y),
-        log.final_loss().unwrap_or(f64::NAN),
-    ))
+    let fitted = pt_deep::fit(x, y, &spec, |_, _, _| {})?;
+    let score = fitted.score(x, y)?;
+    let final_loss = fitted
+        .log
+        .final_loss()
+        .ok_or(pt_deep::PtDeepError::ZeroIterations)?;
+    Ok((score.perf.accuracy, score.ap, final_loss))
 }
 
 /// Both models on `cfg.datasets` random data sets of one setting.
@@ -408,7 +399,8 @@ fn compare_setting(
         let svm_seconds = t0.elapsed().as_secs_f64();
         let pred = svm.predict(x.view())?;
         let svm_accuracy = metrics::eval_perf_multi(&pred, &y, Some(spec.c))?.accuracy;
-        let svm_ap = average_precision(&class_scores(&svm, x.view(), spec.c)?, &y);
+        let svm_ap =
+            metrics::average_precision_of_proba(class_scores(&svm, x.view(), spec.c)?.view(), &y)?;
 
         let t0 = Instant::now();
         let (ptdeep_accuracy, ptdeep_ap, ptdeep_loss) = run_ptdeep(

@@ -18,9 +18,9 @@
 
 use anyhow::Context;
 use clap::Parser;
+use data::GmmSpec;
 use ksvm_wrap::lab::{self, LabConfig};
 use ksvm_wrap::Gamma;
-use pt_deep::lab::GmmSpec;
 use torch_util::DeviceArg;
 
 /// KSVMWrap: an RBF kernel SVM (linfa-svm, one-vs-one), compared with PTDeep (Lab 1).

@@ -141,6 +141,9 @@ impl RunDir {
     }
 }
 
+/// The seed every lab uses when `--seed` is not given.
+pub const DEFAULT_SEED: u64 = 100;
+
 /// The default output folder of a lab: `results/<lab>`.
 pub fn default_out(lab: &str) -> PathBuf {
     Path::new("results").join(lab)
@@ -168,7 +171,7 @@ impl PlotFormat {
 #[derive(Debug, Clone, clap::Args, Serialize)]
 pub struct CommonArgs {
     /// Seed of every random choice (data, initial weights, shuffling); saved with the results
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = DEFAULT_SEED)]
     pub seed: u64,
     /// Output folder for metrics.json and plots [default: results/<lab>]
     #[arg(long, value_name = "DIR")]

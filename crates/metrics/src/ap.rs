@@ -49,6 +49,45 @@ pub fn eval_ap_from_scores(scores: &[f64], labels: &[bool]) -> Result<f64, Metri
     eval_ap(&ranked)
 }
 
+/// AP of a probabilistic classifier: P is N × C (rows are examples).
+///
+/// Two classes: AP of the scores P[:, 1] with class 1 as positive. More
+/// classes: the mean of the one-vs-rest APs of the classes that occur in
+/// `y_true`. `Ok(None)` when no class has a positive example to rank (AP is
+/// undefined then); an error for mismatched lengths or non-finite scores.
+pub fn average_precision_of_proba(
+    p: ndarray::ArrayView2<f64>,
+    y_true: &[usize],
+) -> Result<Option<f64>, MetricsError> {
+    if p.nrows() != y_true.len() {
+        return Err(MetricsError::LengthMismatch {
+            pred: p.nrows(),
+            truth: y_true.len(),
+        });
+    }
+    let n_classes = p.ncols();
+    if let Some(&label) = y_true.iter().find(|&&t| t >= n_classes) {
+        return Err(MetricsError::LabelOutOfRange { label, n_classes });
+    }
+    let ap_of = |c: usize| -> Result<Option<f64>, MetricsError> {
+        let labels: Vec<bool> = y_true.iter().map(|&t| t == c).collect();
+        if !labels.contains(&true) {
+            return Ok(None);
+        }
+        eval_ap_from_scores(&p.column(c).to_vec(), &labels).map(Some)
+    };
+    if n_classes == 2 {
+        return ap_of(1);
+    }
+    let mut aps = Vec::new();
+    for c in 0..n_classes {
+        if let Some(ap) = ap_of(c)? {
+            aps.push(ap);
+        }
+    }
+    Ok((!aps.is_empty()).then(|| aps.iter().sum::<f64>() / aps.len() as f64))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +127,50 @@ mod tests {
             eval_ap_from_scores(&[0.1, f64::NAN], &[true, false]),
             Err(MetricsError::NonFiniteScore { index: 1, .. })
         ));
+    }
+
+    #[test]
+    fn ap_of_proba_uses_class_one_scores() {
+        let p = ndarray::arr2(&[[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]);
+        assert_eq!(
+            average_precision_of_proba(p.view(), &[0, 1, 1]),
+            Ok(Some(1.0))
+        );
+        // Scores of class 1 sorted: 0.1 (pos), 0.4 (pos), 0.8 (neg) for labels [1, 0, 1]:
+        // precisions 2/3 and 1/2 at the two positives -> AP = 7/12. Recompute with
+        // scikit-learn: average_precision_score([1, 0, 1], [0.1, 0.8, 0.4]) = 0.58333.
+        let ap = average_precision_of_proba(p.view(), &[1, 0, 1])
+            .unwrap()
+            .unwrap();
+        assert!((ap - 7.0 / 12.0).abs() < 1e-12, "{ap}");
+        assert_eq!(average_precision_of_proba(p.view(), &[0, 0, 0]), Ok(None));
+        assert_eq!(
+            average_precision_of_proba(p.view(), &[0, 1]),
+            Err(MetricsError::LengthMismatch { pred: 3, truth: 2 })
+        );
+        assert_eq!(
+            average_precision_of_proba(p.view(), &[0, 2, 1]),
+            Err(MetricsError::LabelOutOfRange {
+                label: 2,
+                n_classes: 2
+            })
+        );
+    }
+
+    #[test]
+    fn ap_of_proba_averages_one_vs_rest_over_present_classes() {
+        // Labels [0, 1, 1]: classes 0 and 1 are both ranked perfectly (AP 1);
+        // class 2 never occurs and is left out of the mean.
+        let p = ndarray::arr2(&[[0.8, 0.1, 0.1], [0.1, 0.3, 0.6], [0.2, 0.2, 0.6]]);
+        let ap = average_precision_of_proba(p.view(), &[0, 1, 1])
+            .unwrap()
+            .unwrap();
+        assert!((ap - 1.0).abs() < 1e-12, "{ap}");
+        let ap = average_precision_of_proba(p.view(), &[1, 0, 1])
+            .unwrap()
+            .unwrap();
+        // class 0 scores 0.8 (neg), 0.1 (pos), 0.2 (neg): ranked pos,neg,neg -> AP 1/3;
+        // class 1 scores 0.1 (pos), 0.3 (neg), 0.2 (pos): ranked pos,pos,neg -> (2/3 + 1/2)/2 = 7/12.
+        assert!((ap - (1.0 / 3.0 + 7.0 / 12.0) / 2.0).abs() < 1e-12, "{ap}");
     }
 }

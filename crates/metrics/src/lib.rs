@@ -14,7 +14,9 @@
 use serde::Serialize;
 
 mod ap;
-pub use ap::{eval_ap, eval_ap_from_scores};
+mod argmax;
+pub use ap::{average_precision_of_proba, eval_ap, eval_ap_from_scores};
+pub use argmax::{argmax, argmax_rows};
 
 /// Everything that can be wrong with the inputs of a metric.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

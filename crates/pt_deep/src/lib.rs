@@ -10,12 +10,21 @@
 //!
 //! - [`model`]: the network ([`PTDeep`]) and its parameter count;
 //! - [`train`]: [`TrainParams`], [`Trainer`], [`train()`] and [`eval`];
-//! - [`lab`]: the lab's runs (data sets × configurations), metrics and plots.
+//! - [`fit`]: train on an ndarray data set and score it ([`fit()`], [`Fitted`]),
+//!   the routine other labs call to compare with PTDeep;
+//! - [`config`]: the lab's settings ([`LabConfig`], [`LayerConfig`]);
+//! - [`lab`]: the lab's runs (data sets × configurations), metrics and plots;
+//! - [`bench`]: the time of one training step (`--bench`).
 
+pub mod bench;
+pub mod config;
+pub mod fit;
 pub mod lab;
 pub mod model;
 pub mod train;
 
+pub use config::{LabConfig, LayerConfig};
+pub use fit::{fit, FitSpec, Fitted, Score};
 pub use model::{Activation, PTDeep, ParamCount};
 pub use train::{eval, train, TrainLog, TrainParams, Trainer};
 
@@ -28,6 +37,8 @@ pub enum PtDeepError {
     ZeroLayer { config: Vec<usize>, index: usize },
     #[error("niter must be at least 1")]
     ZeroIterations,
+    #[error("--threads must be at least 1, got {0}")]
+    BadThreads(i32),
     #[error("learning rate delta must be a positive finite number, got {0}")]
     BadLearningRate(f64),
     #[error("regularisation lambda must be a finite number ≥ 0, got {0}")]

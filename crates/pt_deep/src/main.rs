@@ -13,9 +13,21 @@
 
 use anyhow::Context;
 use clap::Parser;
-use pt_deep::lab::{self, GmmSpec, LabConfig, LayerConfig};
-use pt_deep::{Activation, TrainParams};
+use data::GmmSpec;
+use pt_deep::{lab, Activation, LabConfig, LayerConfig, PtDeepError, TrainParams};
 use torch_util::DeviceArg;
+
+const TRAIN_FLAGS: [&str; 9] = [
+    "niter",
+    "delta",
+    "lambda",
+    "activation",
+    "configs",
+    "datasets",
+    "grid",
+    "raw_inputs",
+    "no_gif",
+];
 
 /// PTDeep: fully connected classifiers on random 2-D Gaussian mixtures (Lab 1).
 ///
@@ -30,13 +42,13 @@ struct Args {
     #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
     device: DeviceArg,
     /// Gradient steps per run
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = TrainParams::default().niter)]
     niter: usize,
     /// Learning rate of SGD
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = TrainParams::default().delta)]
     delta: f64,
     /// L2 weight λ (loss = mean NLL + λ/2·Σ‖W‖²)
-    #[arg(long, default_value_t = 1e-4)]
+    #[arg(long, default_value_t = TrainParams::default().lambda)]
     lambda: f64,
     /// Non-linearity of the hidden layers
     #[arg(long, value_enum, default_value_t = Activation::Relu)]
@@ -48,7 +60,7 @@ struct Args {
     #[arg(long = "data", value_name = "K,C,N")]
     datasets: Vec<GmmSpec>,
     /// Decision surfaces are sampled on GRID × GRID points
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = pt_deep::config::DEFAULT_GRID)]
     grid: usize,
     /// Train on the raw coordinates instead of standardised ones (the course's original setting)
     #[arg(long)]
@@ -57,7 +69,8 @@ struct Args {
     #[arg(long)]
     no_gif: bool,
     /// Only measure the time per training step of [2,10,10,2] on gmm(6,2,10)
-    #[arg(long)]
+    /// (no training flag may be given with it)
+    #[arg(long, conflicts_with_all = TRAIN_FLAGS)]
     bench: bool,
     /// CPU threads for libtorch (small 2-D problems run fastest on one)
     #[arg(long, default_value_t = 1)]
@@ -69,18 +82,24 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        args.threads >= 1,
-        "--threads must be at least 1, got {}",
-        args.threads
-    );
+    if args.threads < 1 {
+        return Err(PtDeepError::BadThreads(args.threads).into());
+    }
     tch::set_num_threads(args.threads);
     let device = args.device.resolve()?;
     println!("{}", torch_util::device_report(device));
     let out = args.common.out_dir("pt_deep");
 
     if args.bench {
-        return bench(device, &out);
+        let results = pt_deep::bench::run_bench(device, 5000, &out)?;
+        for r in &results {
+            println!(
+                "[2,10,10,2] on gmm(6,2,10): {:.1} µs per training step on {} ({} threads)",
+                r.us_per_iter, r.device, r.threads
+            );
+        }
+        println!("wrote {}", out.join("bench.json").display());
+        return Ok(());
     }
 
     let mut cfg = LabConfig::lab_default(device, out.clone());
@@ -104,11 +123,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     cfg.check().context("invalid settings (nothing was run)")?;
 
-    for LayerConfig(c) in &cfg.configs {
-        let vs = tch::nn::VarStore::new(tch::Device::Cpu);
-        let m = pt_deep::PTDeep::new(&vs.root(), c, cfg.activation)?;
-        println!("PTDeep {}:\n{}", LayerConfig(c.clone()), m.count_params());
-    }
+    println!("{}", pt_deep::config::param_counts(&cfg)?);
     let report = lab::run_lab(&cfg)
         .with_context(|| format!("pt_deep run failed (output folder {})", out.display()))?;
     println!("\n{}", lab::summary_table(&report));
@@ -125,21 +140,5 @@ fn run(args: Args) -> anyhow::Result<()> {
         println!("training animation: {}/{gif}", out.display());
     }
     println!("total {:.1} s", report.total_seconds);
-    Ok(())
-}
-
-fn bench(device: tch::Device, out: &std::path::Path) -> anyhow::Result<()> {
-    let mut results = vec![lab::bench_iterations(tch::Device::Cpu, 5000)?];
-    if device != tch::Device::Cpu {
-        results.push(lab::bench_iterations(device, 5000)?);
-    }
-    for r in &results {
-        println!(
-            "[2,10,10,2] on gmm(6,2,10): {:.1} µs per training step on {} ({} threads)",
-            r.us_per_iter, r.device, r.threads
-        );
-    }
-    let path = labkit::RunDir::create(out)?.write_json("bench.json", &results)?;
-    println!("wrote {}", path.display());
     Ok(())
 }

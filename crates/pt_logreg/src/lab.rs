@@ -2,10 +2,9 @@
 
 use std::path::PathBuf;
 
-use data::plot::{graph_data, line_plot, Figure2d, Rect, Series};
+use data::plot::{decision_surface, graph_data, line_plot, Figure2d, Rect, Series};
 use data::Standardizer;
 use labkit::{PlotFormat, RunDir};
-use pt_deep::lab::{argmax, average_precision, surface_of};
 use rand::SeedableRng;
 use serde::Serialize;
 use tch::{nn::VarStore, Device};
@@ -116,12 +115,7 @@ fn run_one(
     name: String,
 ) -> Result<RunReport, LogregError> {
     let device = cfg.device;
-    let scale = if cfg.standardize {
-        Standardizer::fit(p.x.view())
-    } else {
-        None
-    }
-    .unwrap_or_else(|| Standardizer::identity(p.x.ncols()));
+    let scale = Standardizer::fit_if(cfg.standardize, p.x.view())?;
     let xt = torch_util::to_tensor(scale.transform(p.x.view()).view(), device);
     let yoh = torch_util::to_tensor(data::class_to_onehot(&p.y, Some(p.c))?.view(), device);
     tch::manual_seed(cfg.seed as i64);
@@ -138,14 +132,17 @@ fn run_one(
         },
     )?;
     let probs = torch_util::to_array2(&eval(&model, &xt))?;
-    let pred: Vec<usize> = probs
-        .rows()
-        .into_iter()
-        .map(|r| argmax(r.iter().copied()))
-        .collect();
+    let pred = metrics::argmax_rows(probs.view());
     let perf = metrics::eval_perf_multi(&pred, &p.y, Some(p.c))?;
     let rect = Rect::around(p.x.view(), 0.1)?;
-    let surface = surface_of(&|x| model.forward(x), p.c, &scale, rect, cfg.grid, device)?;
+    let surface = decision_surface(
+        |g| {
+            let gt = torch_util::to_tensor(scale.transform(g).view(), device);
+            torch_util::to_array2(&eval(&model, &gt))
+        },
+        rect,
+        cfg.grid,
+    )?;
     let title = format!(
         "logistic regression, {} classes, λ = {lambda}: accuracy {:.3}",
         p.c, perf.accuracy
@@ -161,7 +158,7 @@ fn run_one(
         precision: perf.precision,
         recall: perf.recall,
         confusion: perf.confusion,
-        ap: average_precision(&probs, &p.y),
+        ap: metrics::average_precision_of_proba(probs.view(), &p.y)?,
         weight_norm: model.weight_norm(),
         final_loss: curve.last().map_or(f64::NAN, |l| l.1),
         plot: name,

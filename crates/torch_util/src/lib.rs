@@ -8,7 +8,7 @@
 use ndarray::{Array2, ArrayView2};
 use tch::{Device, Kind, Tensor};
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum TorchError {
     #[error(
         "--device cuda was requested, but libtorch sees no CUDA GPU here \
@@ -16,15 +16,14 @@ pub enum TorchError {
     )]
     CudaUnavailable,
     #[error("tensor has shape {found:?}, expected {expected}")]
-    Shape { found: Vec<i64>, expected: String },
+    Shape {
+        found: Vec<i64>,
+        expected: &'static str,
+    },
+    #[error("label tensor holds {value} at index {index}; class indices are ≥ 0")]
+    NegativeLabel { index: usize, value: i64 },
     #[error("tensor operation failed: {0}")]
-    Torch(String),
-}
-
-impl From<tch::TchError> for TorchError {
-    fn from(e: tch::TchError) -> Self {
-        TorchError::Torch(e.to_string())
-    }
+    Torch(#[from] tch::TchError),
 }
 
 /// Where to run: `auto` picks CUDA when libtorch sees a GPU, the CPU otherwise.
@@ -103,7 +102,7 @@ pub fn to_array2(t: &Tensor) -> Result<Array2<f64>, TorchError> {
     if size.len() != 2 {
         return Err(TorchError::Shape {
             found: size,
-            expected: "a 2-D tensor".into(),
+            expected: "a 2-D tensor",
         });
     }
     let flat = t
@@ -112,8 +111,16 @@ pub fn to_array2(t: &Tensor) -> Result<Array2<f64>, TorchError> {
         .contiguous()
         .view([-1]);
     let v = Vec::<f64>::try_from(&flat)?;
-    Array2::from_shape_vec((size[0] as usize, size[1] as usize), v)
-        .map_err(|e| TorchError::Torch(e.to_string()))
+    let (rows, cols) = (size[0].max(0) as usize, size[1].max(0) as usize);
+    if v.len() != rows * cols {
+        return Err(TorchError::Shape {
+            found: size,
+            expected: "as many values as its shape says",
+        });
+    }
+    Ok(Array2::from_shape_fn((rows, cols), |(i, j)| {
+        v[i * cols + j]
+    }))
 }
 
 /// A 1-D integer tensor as class indices on the host.
@@ -124,7 +131,12 @@ pub fn to_labels(t: &Tensor) -> Result<Vec<usize>, TorchError> {
             .contiguous()
             .view([-1]),
     )?;
-    Ok(v.into_iter().map(|c| c.max(0) as usize).collect())
+    v.into_iter()
+        .enumerate()
+        .map(|(index, value)| {
+            usize::try_from(value).map_err(|_| TorchError::NegativeLabel { index, value })
+        })
+        .collect()
 }
 
 /// The C × C confusion matrix (rows true, columns predicted) of two label
@@ -174,8 +186,19 @@ mod tests {
     #[test]
     fn cpu_always_resolves_and_cuda_fails_clearly_without_gpu() {
         assert_eq!(DeviceArg::Cpu.resolve().unwrap(), Device::Cpu);
+        let neg = Tensor::from_slice(&[1i64, -2]);
+        assert!(matches!(
+            to_labels(&neg),
+            Err(TorchError::NegativeLabel {
+                index: 1,
+                value: -2
+            })
+        ));
         if !tch::Cuda::is_available() {
-            assert_eq!(DeviceArg::Cuda.resolve(), Err(TorchError::CudaUnavailable));
+            assert!(matches!(
+                DeviceArg::Cuda.resolve(),
+                Err(TorchError::CudaUnavailable)
+            ));
             assert_eq!(DeviceArg::Auto.resolve().unwrap(), Device::Cpu);
         } else {
             assert_eq!(DeviceArg::Auto.resolve().unwrap(), Device::Cuda(0));

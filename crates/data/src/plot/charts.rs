@@ -65,11 +65,11 @@ pub fn scatter_classes<'a>(
     labels: &'a [usize],
 ) -> Result<(), PlotError> {
     if points.nrows() != labels.len() {
-        return Err(PlotError::Input(format!(
-            "{} points but {} labels",
-            points.nrows(),
-            labels.len()
-        )));
+        return Err(PlotError::LengthMismatch {
+            what: "labels",
+            expected: points.nrows(),
+            found: labels.len(),
+        });
     }
     save(
         path,
@@ -134,9 +134,7 @@ impl Drawable for Lines<'_> {
             y1 = y1.max(y);
         }
         if x0 > x1 {
-            return Err(PlotError::Input(
-                "a line plot needs at least one finite point".into(),
-            ));
+            return Err(PlotError::NoFinitePoints);
         }
         if x1 <= x0 {
             x1 = x0 + 1.0;
@@ -333,21 +331,19 @@ pub fn image_grid(
     map: ImageMap,
 ) -> Result<(), PlotError> {
     if images.is_empty() || ncols == 0 {
-        return Err(PlotError::Input(
-            "an image grid needs at least one image and one column".into(),
-        ));
+        return Err(PlotError::NoImages);
     }
     if let Some((i, img)) = images
         .iter()
         .enumerate()
         .find(|(_, im)| im.len() != shape.0 * shape.1)
     {
-        return Err(PlotError::Input(format!(
-            "image {i} has {} values, expected {}×{}",
-            img.len(),
-            shape.0,
-            shape.1
-        )));
+        return Err(PlotError::ImageSize {
+            index: i,
+            len: img.len(),
+            rows: shape.0,
+            cols: shape.1,
+        });
     }
     let ncols = ncols.min(images.len());
     let nrows = images.len().div_ceil(ncols) as u32;
@@ -433,15 +429,25 @@ pub fn bar_chart(
     values: &[f64],
     range: (f64, f64),
 ) -> Result<(), PlotError> {
-    if labels.len() != values.len() || values.is_empty() {
-        return Err(PlotError::Input(format!(
-            "{} labels for {} values",
-            labels.len(),
-            values.len()
-        )));
+    if values.is_empty() {
+        return Err(PlotError::LengthMismatch {
+            what: "bar values",
+            expected: 1,
+            found: 0,
+        });
+    }
+    if labels.len() != values.len() {
+        return Err(PlotError::LengthMismatch {
+            what: "bar labels",
+            expected: values.len(),
+            found: labels.len(),
+        });
     }
     if range.1.partial_cmp(&range.0) != Some(std::cmp::Ordering::Greater) {
-        return Err(PlotError::Input(format!("empty value range {range:?}")));
+        return Err(PlotError::EmptyRange {
+            lo: range.0,
+            hi: range.1,
+        });
     }
     let height = 80 + 34 * values.len() as u32;
     save(

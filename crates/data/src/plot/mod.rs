@@ -22,16 +22,59 @@ pub use charts::{
     bar_chart, image_grid, line_plot, points_and_lines, scatter_classes, ImageMap, Series,
 };
 pub use surface::{
-    check_grid, graph_classes, graph_data, graph_surface, save_gif, DataLayer, Figure2d, Rect,
-    Surface,
+    check_grid, decision_surface, graph_classes, graph_data, graph_surface, save_gif, DataLayer,
+    Figure2d, Rect, Surface,
 };
 
+/// Everything that can go wrong while making a plot. Each variant carries the
+/// values that were wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum PlotError {
+    /// The plotting backend failed (its own message).
     #[error("drawing failed: {0}")]
     Draw(String),
-    #[error("plot input is invalid: {0}")]
-    Input(String),
+    #[error("need N × 2 points with N ≥ 1, got {rows} × {cols}")]
+    PointsShape { rows: usize, cols: usize },
+    #[error("the points contain NaN or infinity")]
+    NonFinitePoints,
+    #[error("a surface grid must be at least 2 × 2 (--grid ≥ 2), got {width} × {height}")]
+    GridTooSmall { width: usize, height: usize },
+    #[error("the plot rectangle is empty: x in [{x_min}, {x_max}], y in [{y_min}, {y_max}]")]
+    EmptyRect {
+        x_min: f64,
+        x_max: f64,
+        y_min: f64,
+        y_max: f64,
+    },
+    #[error("the decision function returned {found} values for {expected} grid points")]
+    ValueCount { expected: usize, found: usize },
+    #[error("the decision function failed: {0}")]
+    DecisionFunction(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("{what}: expected {expected}, found {found}")]
+    LengthMismatch {
+        what: &'static str,
+        expected: usize,
+        found: usize,
+    },
+    #[error("special index {index} is out of range for {n} points")]
+    SpecialOutOfRange { index: usize, n: usize },
+    #[error("a figure needs a surface or data")]
+    EmptyFigure,
+    #[error("an animation needs at least one frame")]
+    NoFrames,
+    #[error("a line plot needs at least one finite point")]
+    NoFinitePoints,
+    #[error("an image grid needs at least one image and one column")]
+    NoImages,
+    #[error("image {index} has {len} values, expected {rows}×{cols}")]
+    ImageSize {
+        index: usize,
+        len: usize,
+        rows: usize,
+        cols: usize,
+    },
+    #[error("the value range [{lo}, {hi}] is empty")]
+    EmptyRange { lo: f64, hi: f64 },
     #[error(transparent)]
     Output(#[from] labkit::OutputError),
 }

@@ -22,10 +22,10 @@ impl Rect {
     /// its size on every side (the data then sits well inside the plot).
     pub fn around(x: ArrayView2<f64>, margin: f64) -> Result<Rect, PlotError> {
         if x.ncols() != 2 || x.nrows() == 0 {
-            return Err(PlotError::Input(format!(
-                "need N × 2 points with N ≥ 1, got {:?}",
-                x.dim()
-            )));
+            return Err(PlotError::PointsShape {
+                rows: x.nrows(),
+                cols: x.ncols(),
+            });
         }
         let (mut r, mut finite) = (
             Rect {
@@ -44,7 +44,7 @@ impl Rect {
             r.y_max = r.y_max.max(p[1]);
         }
         if !finite {
-            return Err(PlotError::Input("points contain NaN or infinity".into()));
+            return Err(PlotError::NonFinitePoints);
         }
         let dx = (r.x_max - r.x_min).max(1e-9) * margin;
         let dy = (r.y_max - r.y_min).max(1e-9) * margin;
@@ -74,9 +74,10 @@ pub struct Surface {
 /// before any work starts.
 pub fn check_grid(grid: usize) -> Result<(), PlotError> {
     if grid < 2 {
-        return Err(PlotError::Input(format!(
-            "--grid must be at least 2, got {grid}"
-        )));
+        return Err(PlotError::GridTooSmall {
+            width: grid,
+            height: grid,
+        });
     }
     Ok(())
 }
@@ -98,12 +99,15 @@ where
     F: FnOnce(ArrayView2<f64>) -> Array1<f64>,
 {
     if width < 2 || height < 2 {
-        return Err(PlotError::Input(format!(
-            "grid must be at least 2 × 2, got {width} × {height}"
-        )));
+        return Err(PlotError::GridTooSmall { width, height });
     }
     if !(rect.x_max > rect.x_min && rect.y_max > rect.y_min) {
-        return Err(PlotError::Input(format!("empty rectangle {rect:?}")));
+        return Err(PlotError::EmptyRect {
+            x_min: rect.x_min,
+            x_max: rect.x_max,
+            y_min: rect.y_min,
+            y_max: rect.y_max,
+        });
     }
     let dx = (rect.x_max - rect.x_min) / width as f64;
     let dy = (rect.y_max - rect.y_min) / height as f64;
@@ -117,11 +121,10 @@ where
     });
     let v = f(grid.view());
     if v.len() != width * height {
-        return Err(PlotError::Input(format!(
-            "the decision function returned {} values for {} grid points",
-            v.len(),
-            width * height
-        )));
+        return Err(PlotError::ValueCount {
+            expected: width * height,
+            found: v.len(),
+        });
     }
     let values = v.into_shape_with_order((height, width)).map_err(draw_err)?;
     Ok(Surface {
@@ -143,6 +146,49 @@ where
     Ok(s)
 }
 
+/// The decision surface of any probabilistic classifier, the one helper every
+/// lab draws its surfaces with.
+///
+/// `proba` maps grid points (M × 2, in plot coordinates) to class
+/// probabilities (M × C); it does its own input scaling and device transfer.
+/// Two classes: P(class 1) coloured from blue to red, boundary at ½; more
+/// classes: the predicted class as coloured regions. An error returned by
+/// `proba` comes back as [`PlotError::DecisionFunction`].
+pub fn decision_surface<F, E>(proba: F, rect: Rect, grid: usize) -> Result<Surface, PlotError>
+where
+    F: FnOnce(ArrayView2<f64>) -> Result<Array2<f64>, E>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    check_grid(grid)?;
+    let mut failure = None;
+    let mut two_classes = true;
+    let values = |g: ArrayView2<f64>| match proba(g) {
+        Ok(p) if p.ncols() == 2 => p.column(1).to_owned(),
+        Ok(p) => {
+            two_classes = false;
+            p.rows()
+                .into_iter()
+                .map(|r| metrics::argmax(r) as f64)
+                .collect()
+        }
+        Err(e) => {
+            failure = Some(e);
+            Array1::zeros(0)
+        }
+    };
+    let mut s = graph_surface(values, rect, 0.5, grid, grid);
+    if let Some(e) = failure {
+        return Err(PlotError::DecisionFunction(Box::new(e)));
+    }
+    if let Ok(s) = s.as_mut() {
+        if !two_classes {
+            s.classes = true;
+            s.offset = 0.0;
+        }
+    }
+    s
+}
+
 /// Points to draw over a surface: colour = true class, circle = classified
 /// correctly, square = wrong; `special` points (support vectors) twice as large.
 #[derive(Debug, Clone)]
@@ -161,24 +207,25 @@ pub fn graph_data(
     special: &[usize],
 ) -> Result<DataLayer, PlotError> {
     if x.ncols() != 2 {
-        return Err(PlotError::Input(format!(
-            "graph_data draws 2-D points, got {} columns",
-            x.ncols()
-        )));
+        return Err(PlotError::PointsShape {
+            rows: x.nrows(),
+            cols: x.ncols(),
+        });
     }
-    if y_true.len() != x.nrows() || y_pred.len() != x.nrows() {
-        return Err(PlotError::Input(format!(
-            "{} points but {} true and {} predicted labels",
-            x.nrows(),
-            y_true.len(),
-            y_pred.len()
-        )));
+    for (what, labels) in [("true labels", y_true), ("predicted labels", y_pred)] {
+        if labels.len() != x.nrows() {
+            return Err(PlotError::LengthMismatch {
+                what,
+                expected: x.nrows(),
+                found: labels.len(),
+            });
+        }
     }
     if let Some(&i) = special.iter().find(|&&i| i >= x.nrows()) {
-        return Err(PlotError::Input(format!(
-            "special index {i} is out of range for {} points",
-            x.nrows()
-        )));
+        return Err(PlotError::SpecialOutOfRange {
+            index: i,
+            n: x.nrows(),
+        });
     }
     Ok(DataLayer {
         x: x.to_owned(),
@@ -216,7 +263,7 @@ impl Figure2d {
         match (&self.surface, &self.data) {
             (Some(s), _) => Ok(s.rect),
             (None, Some(d)) => Rect::around(d.x.view(), 0.05),
-            (None, None) => Err(PlotError::Input("a figure needs a surface or data".into())),
+            (None, None) => Err(PlotError::EmptyFigure),
         }
     }
 
@@ -347,9 +394,7 @@ pub fn save_gif(
     frames: &[Figure2d],
 ) -> Result<(), PlotError> {
     if frames.is_empty() {
-        return Err(PlotError::Input(
-            "an animation needs at least one frame".into(),
-        ));
+        return Err(PlotError::NoFrames);
     }
     ensure_font();
     labkit::write_atomically(path, |tmp| {
@@ -407,19 +452,29 @@ mod tests {
         };
         assert!(matches!(
             graph_surface(|_| Array1::zeros(3), rect, 0.0, 4, 4),
-            Err(PlotError::Input(_))
+            Err(PlotError::ValueCount {
+                expected: 16,
+                found: 3
+            })
         ));
         let x = arr2(&[[0.0, 0.0], [1.0, 1.0]]);
         assert!(matches!(
             graph_data(x.view(), &[0], &[0, 1], &[]),
-            Err(PlotError::Input(_))
+            Err(PlotError::LengthMismatch {
+                expected: 2,
+                found: 1,
+                ..
+            })
         ));
         assert!(matches!(
             graph_data(x.view(), &[0, 1], &[0, 1], &[2]),
-            Err(PlotError::Input(_))
+            Err(PlotError::SpecialOutOfRange { index: 2, n: 2 })
         ));
         let nan = arr2(&[[f64::NAN, 0.0]]);
-        assert!(Rect::around(nan.view(), 0.1).is_err());
+        assert!(matches!(
+            Rect::around(nan.view(), 0.1),
+            Err(PlotError::NonFinitePoints)
+        ));
     }
 
     #[test]
