@@ -16,6 +16,9 @@
 //! Bad input goes through [`LabRun::new`] too, and [`LabRun::assert_rejected`]
 //! checks that the binary failed with a message and wrote nothing.
 
+// A test helper: failing loudly with a message is its job.
+#![allow(clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

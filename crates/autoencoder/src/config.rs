@@ -1,0 +1,176 @@
+//! The lab's settings, checked before any work starts.
+
+use std::path::PathBuf;
+
+use labkit::PlotFormat;
+use serde::{Deserialize, Serialize};
+use tch::Device;
+
+use crate::adam::AdamConfig;
+use crate::AeError;
+
+/// Which autoencoder(s) to train.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Variant {
+    /// Reconstruction loss only.
+    Plain,
+    /// Reconstruction + the contrastive term.
+    Contrastive,
+    /// Both, one after the other.
+    #[default]
+    Both,
+}
+
+impl Variant {
+    /// The variants a run trains, in order.
+    pub fn runs(self) -> Vec<Variant> {
+        match self {
+            Variant::Both => vec![Variant::Plain, Variant::Contrastive],
+            v => vec![v],
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Plain => "plain",
+            Variant::Contrastive => "contrastive",
+            Variant::Both => "both",
+        }
+    }
+}
+
+/// How the autoencoder trains. Everything that changes the numbers is here,
+/// and a checkpoint is only resumed under the same values.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub adam: AdamConfig,
+    /// Temperature τ of the contrastive term.
+    pub tau: f64,
+    /// Training images used (the first N of the training set).
+    pub n_train: usize,
+}
+
+impl Default for TrainConfig {
+    /// The quick default: 20 epochs on the first 10,000 training images.
+    fn default() -> Self {
+        TrainConfig {
+            epochs: 20,
+            batch_size: 1024,
+            adam: AdamConfig::default(),
+            tau: 0.5,
+            n_train: 10_000,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// The course's protocol: 500 epochs on all 60,000 images.
+    pub fn full() -> Self {
+        TrainConfig {
+            epochs: 500,
+            n_train: 60_000,
+            ..TrainConfig::default()
+        }
+    }
+
+    pub fn check(&self) -> Result<(), AeError> {
+        if self.epochs == 0 {
+            return Err(AeError::ZeroEpochs);
+        }
+        if self.batch_size == 0 {
+            return Err(AeError::ZeroBatch);
+        }
+        let lr = self.adam.lr;
+        if !(lr.is_finite() && lr > 0.0) {
+            return Err(AeError::BadLearningRate(lr));
+        }
+        let wd = self.adam.weight_decay;
+        if !(wd.is_finite() && wd >= 0.0) {
+            return Err(AeError::BadWeightDecay(wd));
+        }
+        if !(self.tau.is_finite() && self.tau > 0.0) {
+            return Err(AeError::BadTemperature(self.tau));
+        }
+        if self.n_train < 10 {
+            return Err(AeError::TooFewImages {
+                min: 10,
+                found: self.n_train,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The t-SNE views: every `every`-th training image.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TsneConfig {
+    pub enabled: bool,
+    pub every: usize,
+    pub perplexity: f64,
+    pub max_iter: usize,
+}
+
+impl Default for TsneConfig {
+    fn default() -> Self {
+        TsneConfig {
+            enabled: true,
+            every: 3,
+            perplexity: 30.0,
+            max_iter: 1000,
+        }
+    }
+}
+
+/// Everything a lab run needs; [`LabConfig::check`] validates it first.
+#[derive(Debug, Clone, Serialize)]
+pub struct LabConfig {
+    /// Seeds of the runs; the first one also draws the t-SNE views.
+    pub seeds: Vec<u64>,
+    pub variant: Variant,
+    pub train: TrainConfig,
+    pub tsne: TsneConfig,
+    /// Write a checkpoint every this many epochs (and at the end).
+    pub checkpoint_every: usize,
+    /// Continue from the checkpoints in the output folder.
+    pub resume: bool,
+    #[serde(skip)]
+    pub mnist_dir: PathBuf,
+    #[serde(skip)]
+    pub device: Device,
+    #[serde(skip)]
+    pub out: PathBuf,
+    pub format: PlotFormat,
+}
+
+impl LabConfig {
+    pub fn check(&self) -> Result<(), AeError> {
+        self.train.check()?;
+        if self.seeds.is_empty() {
+            return Err(AeError::NoSeeds);
+        }
+        if self.checkpoint_every == 0 {
+            return Err(AeError::ZeroCheckpointEvery);
+        }
+        if self.tsne.enabled {
+            if self.tsne.every == 0 {
+                return Err(AeError::BadTsneStride(self.tsne.every));
+            }
+            let p = self.tsne.perplexity;
+            if !(p.is_finite() && p > 0.0) {
+                return Err(AeError::BadPerplexity(p));
+            }
+            let points = self.train.n_train.div_ceil(self.tsne.every);
+            let needed = (3.0 * p).ceil() as usize + 1;
+            if points <= needed {
+                return Err(AeError::TsneTooFewPoints {
+                    needed,
+                    found: points,
+                });
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,310 @@
+//! Training: shuffled mini-batches, one loss per epoch, checkpoints.
+//!
+//! Each epoch's order comes from a generator seeded with (seed, epoch), and
+//! the losses stay on the device until the epoch ends (one host read per
+//! epoch), so a step never waits for the host.
+
+use std::time::Instant;
+
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use tch::{nn::VarStore, Device, Kind, Tensor};
+
+use crate::adam::Adam;
+use crate::config::{TrainConfig, Variant};
+use crate::loss::{contrastive, reconstruction};
+use crate::model::Autoencoder;
+use crate::AeError;
+
+/// The mean losses of one epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EpochLoss {
+    pub epoch: usize,
+    /// Reconstruction MSE + contrastive term (MSE alone for the plain variant).
+    pub total: f64,
+    pub mse: f64,
+    pub contrastive: f64,
+    pub seconds: f64,
+}
+
+/// The training images on the device and their labels on the host.
+#[derive(Debug)]
+pub struct TrainData {
+    /// N × 784, f32 in [0, 1].
+    pub x: Tensor,
+    pub labels: Vec<usize>,
+}
+
+/// The generator of epoch `epoch` (1-based) of a run seeded `seed`.
+pub fn epoch_rng(seed: u64, epoch: usize) -> rand::rngs::StdRng {
+    let mix = (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    rand::rngs::StdRng::seed_from_u64(seed ^ mix)
+}
+
+/// A model with its optimiser, trained one epoch at a time.
+#[derive(Debug)]
+pub struct Trainer {
+    pub vs: VarStore,
+    pub model: Autoencoder,
+    pub adam: Adam,
+    pub cfg: TrainConfig,
+    pub variant: Variant,
+    pub seed: u64,
+    /// Epochs completed.
+    pub epoch: usize,
+    pub losses: Vec<EpochLoss>,
+}
+
+impl Trainer {
+    /// A fresh model, initialised from `tch::manual_seed(seed)`.
+    pub fn new(cfg: TrainConfig, variant: Variant, seed: u64, device: Device) -> Self {
+        tch::manual_seed(seed as i64);
+        let vs = VarStore::new(device);
+        let model = Autoencoder::new(&vs.root());
+        let adam = Adam::new(&vs, cfg.adam);
+        Trainer {
+            vs,
+            model,
+            adam,
+            cfg,
+            variant,
+            seed,
+            epoch: 0,
+            losses: Vec::new(),
+        }
+    }
+
+    /// The checkpoint record of the current state.
+    pub fn meta(&self) -> crate::checkpoint::Meta {
+        crate::checkpoint::Meta {
+            variant: self.variant,
+            seed: self.seed,
+            epoch: self.epoch,
+            train: self.cfg,
+            losses: self.losses.clone(),
+        }
+    }
+
+    /// Trains one more epoch over `data`.
+    pub fn run_epoch(&mut self, data: &TrainData) -> Result<EpochLoss, AeError> {
+        let t0 = Instant::now();
+        let epoch = self.epoch + 1;
+        let n = data.labels.len();
+        let mut rng = epoch_rng(self.seed, epoch);
+        let mut order: Vec<i64> = (0..n as i64).collect();
+        order.shuffle(&mut rng);
+        let device = data.x.device();
+        let order_t = Tensor::from_slice(&order).to_device(device);
+        let zero = || Tensor::zeros([], (Kind::Float, device));
+        let (mut sum_mse, mut sum_con) = (zero(), zero());
+        let with_contrast = self.variant == Variant::Contrastive;
+        for start in (0..n).step_by(self.cfg.batch_size) {
+            let len = self.cfg.batch_size.min(n - start);
+            let idx = order_t.narrow(0, start as i64, len as i64);
+            let xb = data.x.index_select(0, &idx);
+            let (z, xhat) = self.model.forward(&xb);
+            let mse = reconstruction(&xhat, &xb);
+            let mut loss = mse.shallow_clone();
+            if with_contrast {
+                let batch = &order[start..start + len];
+                if let Some((pos_a, pos_b)) = pick_pair(batch, &data.labels, &mut rng) {
+                    let za = z.index_select(0, &Tensor::from_slice(&pos_a).to_device(device));
+                    let zb = z.index_select(0, &Tensor::from_slice(&pos_b).to_device(device));
+                    let c = contrastive(&za, &zb, self.cfg.tau);
+                    sum_con += c.detach() * len as f64;
+                    // Not `+=`: that would add in place into the graph's MSE node.
+                    #[allow(clippy::assign_op_pattern)]
+                    {
+                        loss = loss + c;
+                    }
+                }
+            }
+            sum_mse += mse.detach() * len as f64;
+            self.adam.zero_grad()?;
+            loss.backward();
+            self.adam.step()?;
+        }
+        let mse = sum_mse.f_double_value(&[])? / n as f64;
+        let con = sum_con.f_double_value(&[])? / n as f64;
+        let total = mse + con;
+        if !total.is_finite() {
+            return Err(AeError::Diverged {
+                variant: self.variant.name(),
+                epoch,
+                loss: total,
+            });
+        }
+        self.epoch = epoch;
+        let rec = EpochLoss {
+            epoch,
+            total,
+            mse,
+            contrastive: con,
+            seconds: t0.elapsed().as_secs_f64(),
+        };
+        self.losses.push(rec);
+        Ok(rec)
+    }
+}
+
+/// Picks two different digits present in a batch (given as image indices)
+/// and returns the positions in the batch of each one's images.
+/// `None` when the batch holds a single digit.
+pub fn pick_pair(
+    batch: &[i64],
+    labels: &[usize],
+    rng: &mut impl Rng,
+) -> Option<(Vec<i64>, Vec<i64>)> {
+    let mut present: Vec<usize> = batch.iter().map(|&i| labels[i as usize]).collect();
+    present.sort_unstable();
+    present.dedup();
+    if present.len() < 2 {
+        return None;
+    }
+    let a = present[rng.gen_range(0..present.len())];
+    let others: Vec<usize> = present.into_iter().filter(|&c| c != a).collect();
+    let b = others[rng.gen_range(0..others.len())];
+    let positions = |c: usize| -> Vec<i64> {
+        batch
+            .iter()
+            .enumerate()
+            .filter(|(_, &i)| labels[i as usize] == c)
+            .map(|(p, _)| p as i64)
+            .collect()
+    };
+    Some((positions(a), positions(b)))
+}
+
+/// The codes (N × 50) of `x` (N × 784), computed in chunks without autograd.
+pub fn encode_all(model: &Autoencoder, x: &Tensor) -> Result<ndarray::Array2<f32>, AeError> {
+    let z = tch::no_grad(|| {
+        let n = x.size()[0];
+        let parts: Vec<Tensor> = (0..n)
+            .step_by(4096)
+            .map(|s| model.encode(&x.narrow(0, s, 4096.min(n - s))))
+            .collect();
+        Tensor::cat(&parts, 0)
+    });
+    let a = torch_util::to_array2(&z)?;
+    Ok(a.mapv(|v| v as f32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// libtorch has one global generator: tests that seed it take turns.
+    fn torch_rng() -> std::sync::MutexGuard<'static, ()> {
+        static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        LOCK.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn tiny_data() -> TrainData {
+        tch::manual_seed(7);
+        let x = Tensor::rand([64, 784], (Kind::Float, Device::Cpu));
+        TrainData {
+            x,
+            labels: (0..64).map(|i| i % 10).collect(),
+        }
+    }
+
+    fn cfg() -> TrainConfig {
+        TrainConfig {
+            epochs: 3,
+            batch_size: 16,
+            n_train: 64,
+            ..TrainConfig::default()
+        }
+    }
+
+    #[test]
+    fn pairs_are_two_different_digits_of_the_batch() {
+        let labels = [3, 3, 5, 7, 5];
+        let mut rng = epoch_rng(1, 1);
+        for _ in 0..20 {
+            let (a, b) = pick_pair(&[0, 1, 2, 3, 4], &labels, &mut rng).unwrap();
+            let la = labels[a[0] as usize];
+            let lb = labels[b[0] as usize];
+            assert_ne!(la, lb);
+            assert!(a.iter().all(|&p| labels[p as usize] == la));
+        }
+        assert!(pick_pair(&[0, 1], &labels, &mut rng).is_none());
+    }
+
+    #[test]
+    fn resuming_from_a_checkpoint_continues_bit_for_bit() {
+        let _rng = torch_rng();
+        let data = tiny_data();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ck.ot");
+        for variant in [Variant::Plain, Variant::Contrastive] {
+            let mut straight = Trainer::new(cfg(), variant, 11, Device::Cpu);
+            for _ in 0..3 {
+                straight.run_epoch(&data).unwrap();
+            }
+            let mut first = Trainer::new(cfg(), variant, 11, Device::Cpu);
+            first.run_epoch(&data).unwrap();
+            crate::checkpoint::save(&path, &first.vs, &first.adam, &first.meta()).unwrap();
+            drop(first);
+            // A different seed initialises other weights: the checkpoint must replace them.
+            let mut resumed = Trainer::new(cfg(), variant, 99, Device::Cpu);
+            resumed.seed = 11;
+            let expect = resumed.meta();
+            let meta = crate::checkpoint::load(&path, &mut resumed.vs, &mut resumed.adam, &expect)
+                .unwrap();
+            resumed.epoch = meta.epoch;
+            resumed.losses = meta.losses;
+            resumed.run_epoch(&data).unwrap();
+            resumed.run_epoch(&data).unwrap();
+            let l = |t: &Trainer| t.losses.iter().map(|e| e.total).collect::<Vec<_>>();
+            assert_eq!(l(&straight), l(&resumed), "{variant:?}");
+            assert!(l(&straight)[2] < l(&straight)[0], "the loss falls");
+        }
+    }
+
+    #[test]
+    fn a_checkpoint_of_other_settings_is_refused() {
+        let _rng = torch_rng();
+        let data = tiny_data();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ck.ot");
+        let mut t = Trainer::new(cfg(), Variant::Plain, 5, Device::Cpu);
+        t.run_epoch(&data).unwrap();
+        crate::checkpoint::save(&path, &t.vs, &t.adam, &t.meta()).unwrap();
+        let mut other = Trainer::new(
+            TrainConfig {
+                batch_size: 32,
+                ..cfg()
+            },
+            Variant::Plain,
+            5,
+            Device::Cpu,
+        );
+        let expect = other.meta();
+        assert!(matches!(
+            crate::checkpoint::load(&path, &mut other.vs, &mut other.adam, &expect),
+            Err(AeError::CheckpointMismatch {
+                field: "training settings",
+                ..
+            })
+        ));
+        let mut wrong_seed = Trainer::new(cfg(), Variant::Plain, 6, Device::Cpu);
+        let expect = wrong_seed.meta();
+        assert!(matches!(
+            crate::checkpoint::load(&path, &mut wrong_seed.vs, &mut wrong_seed.adam, &expect),
+            Err(AeError::CheckpointMismatch { field: "seed", .. })
+        ));
+    }
+
+    #[test]
+    fn a_nan_loss_stops_with_the_epoch_named() {
+        let _rng = torch_rng();
+        let data = tiny_data();
+        let _filled = data.x.get(3).get(5).fill_(f64::NAN);
+        let mut t = Trainer::new(cfg(), Variant::Plain, 1, Device::Cpu);
+        let err = t.run_epoch(&data).unwrap_err();
+        assert!(matches!(err, AeError::Diverged { epoch: 1, .. }), "{err}");
+        assert!(err.to_string().contains("epoch 1"));
+    }
+}
