@@ -57,7 +57,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         out: args.common.out_dir("pt_linreg"),
     };
     cfg.check().context("invalid settings (nothing was run)")?;
-    let r = run_lab(&cfg).context("pt_linreg run failed (nothing was written)")?;
+    let r = run_lab(&cfg).context("pt_linreg run failed")?;
     println!(
         "\nwrote {0}/metrics.json, {0}/{1}, {0}/{2}",
         cfg.out.display(),
