@@ -10,9 +10,9 @@
 //! descent with a hand-written update under `no_grad`.
 //!
 //! - [`model`]: [`PTLogreg`] and its loss;
-//! - [`train`]: [`LogregParams`] (its defaults are the course's),
+//! - [`mod@train`]: [`LogregParams`] (its defaults are the course's),
 //!   [`train()`] and [`eval`];
-//! - [`fit`]: train on an ndarray data set and score it ([`fit()`], [`Fitted`]);
+//! - [`mod@fit`]: train on an ndarray data set and score it ([`fit()`], [`Fitted`]);
 //! - [`lab`]: the lab's runs (2 and 3 classes, the λ sweep), table and plots.
 
 pub mod fit;
