@@ -4,10 +4,12 @@
 //! - [`mnist`]: a reader for raw or gzipped IDX files with typed errors.
 //! - [`iris`]: the 150 Iris flowers (shipped inside `linfa-datasets`).
 //! - [`plot`]: decision surfaces, data scatter, line plots, image grids, GIFs.
+//! - [`demo`]: the course's first exercise (`cargo run -p data`).
 //!
 //! Every random generator takes the RNG as an argument, so a seeded RNG gives
 //! the same data on every run.
 
+pub mod demo;
 pub mod iris;
 pub mod mnist;
 pub mod plot;

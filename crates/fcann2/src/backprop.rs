@@ -1,9 +1,10 @@
-//! Forward and backward passes written by hand, and the training loop.
+//! Forward and backward passes written by hand.
 //!
 //! Each layer is a pair of functions, its forward step directly above its
 //! backward step: affine (`s = a·W + b`), ReLU, and softmax with the NLL
 //! loss. `Workspace::forward` runs them input to output and
-//! `Workspace::backward` output to input.
+//! `Workspace::backward` output to input; [`fcann2_classify`] is the forward
+//! pass alone and [`loss_and_gradients`] one pass each way.
 //!
 //! Speed: every intermediate matrix lives in a `Workspace` allocated once
 //! for a given N, D, H and C. A training step writes into those buffers
@@ -12,14 +13,9 @@
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView2, Zip};
-use rand::Rng;
-use serde::Serialize;
 
-use crate::model::{check_finite, Fcann2Model};
-use crate::{Fcann2Error, Fcann2Params};
-
-/// Labels above this are refused (the output layer has max(label) + 1 units).
-pub const MAX_CLASSES: usize = 100_000;
+use crate::checks::{check_finite, check_fit};
+use crate::{Fcann2Error, Fcann2Model};
 
 // ---------------------------------------------------------------------------
 // Affine layer: s = a·W + b
@@ -137,8 +133,8 @@ pub struct Gradients {
 
 /// Every intermediate matrix of one forward and backward pass over N rows,
 /// allocated once and overwritten by each pass. Its methods expect inputs
-/// whose shapes were checked (by [`Trainer`], [`loss_and_gradients`] or
-/// [`crate::fcann2_classify`]), so it is not public.
+/// whose shapes were checked (by [`crate::Trainer`], [`loss_and_gradients`] or
+/// [`fcann2_classify`]), so it is not public.
 #[derive(Debug, Clone)]
 pub(crate) struct Workspace {
     s1: Array2<f64>,      // N × H
@@ -219,33 +215,29 @@ impl Workspace {
     pub(crate) fn into_probabilities(self) -> Array2<f64> {
         self.p
     }
+
+    /// The gradients of the last backward pass.
+    pub(crate) fn gradients(&self) -> &Gradients {
+        &self.grad
+    }
 }
 
-/// Checks X (N × D) and the labels; returns C = max(label) + 1.
-pub fn check_data(x: ArrayView2<f64>, y: &[usize]) -> Result<usize, Fcann2Error> {
-    if x.nrows() != y.len() {
-        return Err(Fcann2Error::LengthMismatch {
-            x_rows: x.nrows(),
-            y_len: y.len(),
+/// Class probabilities P (N × C) of the rows of x (N × D): the forward pass
+/// of training, run once.
+pub fn fcann2_classify(
+    x: ArrayView2<f64>,
+    model: &Fcann2Model,
+) -> Result<Array2<f64>, Fcann2Error> {
+    if x.ncols() != model.n_inputs() {
+        return Err(Fcann2Error::InputDim {
+            expected: model.n_inputs(),
+            found: x.ncols(),
         });
     }
-    let (Some(&lo), Some(&hi)) = (y.iter().min(), y.iter().max()) else {
-        return Err(Fcann2Error::Empty);
-    };
-    if lo == hi {
-        return Err(Fcann2Error::SingleClass { class: lo });
-    }
-    if hi >= MAX_CLASSES {
-        return Err(Fcann2Error::Shape(format!(
-            "label {hi} would need {} output units (at most {MAX_CLASSES})",
-            hi + 1
-        )));
-    }
-    if x.ncols() == 0 {
-        return Err(Fcann2Error::Shape("X has no columns".into()));
-    }
     check_finite(x)?;
-    Ok(hi + 1)
+    let mut ws = Workspace::new(x.nrows(), model);
+    ws.forward(model, x);
+    Ok(ws.into_probabilities())
 }
 
 /// The loss `mean NLL + λ/2·(‖W1‖² + ‖W2‖²)` of `model` on (x, y) and its
@@ -265,156 +257,6 @@ pub fn loss_and_gradients(
     ws.forward(model, x);
     ws.backward(model, x, y, lambda);
     Ok((ws.loss(model, y, lambda), ws.grad))
-}
-
-/// Checks the data and that it fits `model`: D inputs, every label < C.
-fn check_fit(x: ArrayView2<f64>, y: &[usize], model: &Fcann2Model) -> Result<(), Fcann2Error> {
-    let c = check_data(x, y)?;
-    if x.ncols() != model.n_inputs() {
-        return Err(Fcann2Error::InputDim {
-            expected: model.n_inputs(),
-            found: x.ncols(),
-        });
-    }
-    if c > model.n_classes() {
-        return Err(Fcann2Error::Shape(format!(
-            "label {} does not fit a model with {} classes",
-            c - 1,
-            model.n_classes()
-        )));
-    }
-    Ok(())
-}
-
-/// Plain gradient descent on one data set, one step at a time.
-#[derive(Debug)]
-pub struct Trainer<'a> {
-    x: ArrayView2<'a, f64>,
-    y: &'a [usize],
-    delta: f64,
-    lambda: f64,
-    model: Fcann2Model,
-    ws: Workspace,
-}
-
-impl<'a> Trainer<'a> {
-    /// Checks `params` and the data, then draws the initial weights from `rng`
-    /// (see [`Fcann2Model::init`]); C is max(y) + 1.
-    pub fn new<R: Rng + ?Sized>(
-        x: ArrayView2<'a, f64>,
-        y: &'a [usize],
-        params: &Fcann2Params,
-        rng: &mut R,
-    ) -> Result<Self, Fcann2Error> {
-        params.check()?;
-        let c = check_data(x, y)?;
-        let model = Fcann2Model::init(x.ncols(), params.hidden, c, rng)?;
-        Self::from_model(x, y, params, model)
-    }
-
-    /// Starts from given weights; they must fit D and every label.
-    /// `params.hidden` is ignored in favour of the model's own H.
-    pub fn from_model(
-        x: ArrayView2<'a, f64>,
-        y: &'a [usize],
-        params: &Fcann2Params,
-        model: Fcann2Model,
-    ) -> Result<Self, Fcann2Error> {
-        params.check()?;
-        check_fit(x, y, &model)?;
-        let ws = Workspace::new(x.nrows(), &model);
-        Ok(Trainer {
-            x,
-            y,
-            delta: params.delta,
-            lambda: params.lambda,
-            model,
-            ws,
-        })
-    }
-
-    fn forward_backward(&mut self) {
-        self.ws.forward(&self.model, self.x);
-        self.ws.backward(&self.model, self.x, self.y, self.lambda);
-    }
-
-    /// W ← W − δ·∂W for every weight and bias.
-    fn update(&mut self) {
-        let (m, g, d) = (&mut self.model, &self.ws.grad, -self.delta);
-        m.w1.scaled_add(d, &g.w1);
-        m.b1.scaled_add(d, &g.b1);
-        m.w2.scaled_add(d, &g.w2);
-        m.b2.scaled_add(d, &g.b2);
-    }
-
-    /// One whole-batch step: forward, backward, update. Allocates nothing.
-    pub fn step(&mut self) {
-        self.forward_backward();
-        self.update();
-    }
-
-    /// [`Trainer::step`], returning the loss of its forward pass (the
-    /// weights before this step's update).
-    pub fn step_with_loss(&mut self) -> f64 {
-        self.forward_backward();
-        let loss = self.ws.loss(&self.model, self.y, self.lambda);
-        self.update();
-        loss
-    }
-
-    pub fn model(&self) -> &Fcann2Model {
-        &self.model
-    }
-
-    pub fn into_model(self) -> Fcann2Model {
-        self.model
-    }
-}
-
-/// The losses reported during training.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct TrainLog {
-    /// (i, loss) pairs: the loss computed in step i, with the weights after
-    /// i − 1 updates. Logged at step 1, every `log_every` steps and at the last step.
-    pub losses: Vec<(usize, f64)>,
-}
-
-impl TrainLog {
-    pub fn first_loss(&self) -> Option<f64> {
-        self.losses.first().map(|&(_, l)| l)
-    }
-    pub fn final_loss(&self) -> Option<f64> {
-        self.losses.last().map(|&(_, l)| l)
-    }
-}
-
-/// Trains the two-layer net on X (N × D) and labels y (C = max(y) + 1
-/// classes) by `params.niter` whole-batch gradient steps. The initial weights
-/// come from `rng`. `on_log(i, loss, model)` runs at every logged step (see
-/// [`TrainLog`]); a loss that is not finite there stops training with
-/// [`Fcann2Error::Diverged`].
-pub fn fcann2_train<R: Rng + ?Sized>(
-    x: ArrayView2<f64>,
-    y: &[usize],
-    params: &Fcann2Params,
-    rng: &mut R,
-    mut on_log: impl FnMut(usize, f64, &Fcann2Model),
-) -> Result<(Fcann2Model, TrainLog), Fcann2Error> {
-    let mut trainer = Trainer::new(x.reborrow(), y, params, rng)?;
-    let mut log = TrainLog::default();
-    for i in 1..=params.niter {
-        if i == 1 || i % params.log_every == 0 || i == params.niter {
-            let loss = trainer.step_with_loss();
-            if !loss.is_finite() {
-                return Err(Fcann2Error::Diverged { iter: i, loss });
-            }
-            log.losses.push((i, loss));
-            on_log(i, loss, trainer.model());
-        } else {
-            trainer.step();
-        }
-    }
-    Ok((trainer.into_model(), log))
 }
 
 #[cfg(test)]

@@ -4,15 +4,14 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use data::plot::{graph_classes, graph_data, graph_surface, line_plot, Figure2d, Rect, Series};
+use data::plot::{decision_surface, graph_data, line_plot, Figure2d, Rect, Series};
 use data::Standardizer;
 use labkit::{PlotFormat, RunDir};
-use ndarray::{Array1, Array2, ArrayView2};
+use ndarray::{Array2, ArrayView2};
 use rand::SeedableRng;
 use serde::Serialize;
 
-use crate::model::predict;
-use crate::{fcann2_classify, fcann2_train, Fcann2Error, Fcann2Model, Fcann2Params};
+use crate::{check_data, fcann2_classify, fcann2_train, Fcann2Error, Fcann2Model, Fcann2Params};
 
 /// Time per iteration of the same training loop written in NumPy, measured
 /// on this machine kind for the lab setting (N = 60, D = 2, H = 5, C = 2).
@@ -44,7 +43,7 @@ impl LabConfig {
     /// δ = 0.05, λ = 10⁻³, raw inputs.
     pub fn lab_default(out: PathBuf) -> Self {
         LabConfig {
-            seed: 100,
+            seed: labkit::DEFAULT_SEED,
             data: GmmSpec { k: 6, c: 2, n: 10 },
             params: Fcann2Params::default(),
             standardize: false,
@@ -123,33 +122,6 @@ pub struct LabReport {
     pub total_seconds: f64,
 }
 
-/// AP for two classes (scores P[:, 1]); the mean one-vs-rest AP over the
-/// classes that occur, for more.
-pub fn average_precision(p: ArrayView2<f64>, y: &[usize]) -> Option<f64> {
-    let ap_of = |c: usize| {
-        let labels: Vec<bool> = y.iter().map(|&t| t == c).collect();
-        metrics::eval_ap_from_scores(&p.column(c).to_vec(), &labels).ok()
-    };
-    if p.ncols() == 2 {
-        return ap_of(1);
-    }
-    let aps: Vec<f64> = (0..p.ncols()).filter_map(ap_of).collect();
-    (!aps.is_empty()).then(|| aps.iter().sum::<f64>() / aps.len() as f64)
-}
-
-/// P(class 1) for two classes, the predicted class for more, on grid points
-/// given in the original coordinates.
-fn decision_values(m: &Fcann2Model, scale: &Standardizer, grid: ArrayView2<f64>) -> Array1<f64> {
-    let Ok(p) = fcann2_classify(scale.transform(grid).view(), m) else {
-        return Array1::zeros(0); // graph_surface reports the missing values
-    };
-    if p.ncols() == 2 {
-        p.column(1).to_owned()
-    } else {
-        predict(p.view()).into_iter().map(|c| c as f64).collect()
-    }
-}
-
 /// Generates the data, trains, evaluates, and writes `metrics.json`,
 /// `surface.<ext>` and `loss.<ext>` under `cfg.out`.
 pub fn run_lab(cfg: &LabConfig) -> Result<LabReport, Fcann2Error> {
@@ -160,6 +132,8 @@ pub fn run_lab(cfg: &LabConfig) -> Result<LabReport, Fcann2Error> {
     let y = y.to_vec();
     let scale = Standardizer::fit_if(cfg.standardize, x.view())?;
     let xs: Array2<f64> = scale.transform(x.view());
+    // A seed whose mixture draws a single class is refused before any file is written.
+    check_data(xs.view(), &y)?;
     let dir = RunDir::create(&cfg.out)?;
 
     let p = &cfg.params;
@@ -188,18 +162,19 @@ pub fn run_lab(cfg: &LabConfig) -> Result<LabReport, Fcann2Error> {
     pb.finish_and_clear();
 
     let probs = fcann2_classify(xs.view(), &model)?;
-    let pred = predict(probs.view());
+    let pred = metrics::argmax_rows(probs.view());
     let n_classes = model.n_classes();
     let perf = metrics::eval_perf_multi(&pred, &y, Some(n_classes))?;
-    let ap = average_precision(probs.view(), &y);
+    let ap = metrics::average_precision_of_proba(probs.view(), &y)?;
 
+    // P(class 1) for two classes, the predicted class for more, on grid
+    // points given in the original coordinates.
     let rect = Rect::around(x.view(), 0.1)?;
-    let f = |g: ArrayView2<f64>| decision_values(&model, &scale, g);
-    let surface = if n_classes == 2 {
-        graph_surface(f, rect, 0.5, cfg.grid, cfg.grid)?
-    } else {
-        graph_classes(f, rect, cfg.grid, cfg.grid)?
-    };
+    let surface = decision_surface(
+        |g: ArrayView2<f64>| fcann2_classify(scale.transform(g).view(), &model),
+        rect,
+        cfg.grid,
+    )?;
     let surface_plot = format!("surface.{}", cfg.format.ext());
     let title = format!(
         "fcann2 {} H={} {}: accuracy {:.3}",
@@ -241,8 +216,8 @@ pub fn run_lab(cfg: &LabConfig) -> Result<LabReport, Fcann2Error> {
         support: perf.support,
         confusion: perf.confusion,
         ap,
-        initial_loss: log.first_loss().unwrap_or(f64::NAN),
-        final_loss: log.final_loss().unwrap_or(f64::NAN),
+        initial_loss: log.initial_loss,
+        final_loss: log.final_loss,
         loss_curve: log.losses,
         train_seconds: train_time.as_secs_f64(),
         us_per_iter,
@@ -308,13 +283,5 @@ mod tests {
         cfg.grid = 1;
         assert!(matches!(run_lab(&cfg), Err(Fcann2Error::Plot(_))));
         assert!(!out.exists(), "nothing is written for an invalid config");
-    }
-
-    #[test]
-    fn ap_of_class_one_scores() {
-        let p = ndarray::arr2(&[[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]);
-        assert_eq!(average_precision(p.view(), &[0, 1, 1]), Some(1.0));
-        let ap = average_precision(p.view(), &[1, 0, 1]).unwrap();
-        assert!((ap - 7.0 / 12.0).abs() < 1e-12);
     }
 }

@@ -24,19 +24,25 @@
 //! ∂W1  = Xᵀ·G_s1 + λ·W1                ∂b1 = column sums of G_s1
 //! ```
 //!
-//! - [`model`]: [`Fcann2Model`] (the weights), its initialisation and
-//!   [`fcann2_classify`];
+//! - [`model`]: [`Fcann2Model`] (the weights) and its initialisation;
+//! - [`checks`]: the checks on the data (finite, labels that fit);
 //! - [`backprop`]: each layer's forward step beside its backward step, the
-//!   preallocated work buffers, [`loss_and_gradients`], the [`Trainer`] and
-//!   [`fcann2_train`];
+//!   preallocated work buffers, [`fcann2_classify`] and [`loss_and_gradients`];
+//! - [`train`]: the [`Trainer`] and [`fcann2_train`];
 //! - [`lab`]: the lab run (data, training, metrics, plots, `metrics.json`).
+//!
+//! The modules import downwards only: model ← checks ← backprop ← train ← lab.
 
 pub mod backprop;
+pub mod checks;
 pub mod lab;
 pub mod model;
+pub mod train;
 
-pub use backprop::{fcann2_train, loss_and_gradients, Gradients, TrainLog, Trainer};
-pub use model::{fcann2_classify, Fcann2Model};
+pub use backprop::{fcann2_classify, loss_and_gradients, Gradients};
+pub use checks::{check_data, MAX_CLASSES};
+pub use model::Fcann2Model;
+pub use train::{fcann2_train, TrainLog, Trainer};
 
 use serde::Serialize;
 
@@ -117,8 +123,30 @@ pub enum Fcann2Error {
     BadLambda(f64),
     #[error("training diverged at iteration {iter}: the loss became {loss}; lower delta")]
     Diverged { iter: usize, loss: f64 },
-    #[error("weight matrices do not fit together: {0}")]
-    Shape(String),
+    #[error("every size must be at least 1, got D = {d}, H = {h}, C = {c}")]
+    ZeroSize { d: usize, h: usize, c: usize },
+    #[error(
+        "weights do not fit together: W1 {w1:?}, b1 {b1}, W2 {w2:?}, b2 {b2}; \
+         expected D × H, H, H × C, C"
+    )]
+    PartsMismatch {
+        w1: (usize, usize),
+        b1: usize,
+        w2: (usize, usize),
+        b2: usize,
+    },
+    #[error("{param}[{index}] is {value}: weights must be finite numbers")]
+    NonFiniteWeight {
+        param: &'static str,
+        index: usize,
+        value: f64,
+    },
+    #[error("label {label} would need {} output units (at most {max})", label + 1)]
+    TooManyClasses { label: usize, max: usize },
+    #[error("X has {rows} rows but no columns: a model needs at least one input feature")]
+    NoFeatures { rows: usize },
+    #[error("label {label} does not fit a model with {n_classes} classes")]
+    LabelOutOfRange { label: usize, n_classes: usize },
     #[error(transparent)]
     Data(#[from] data::DataError),
     #[error(transparent)]

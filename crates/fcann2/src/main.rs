@@ -15,6 +15,7 @@
 use anyhow::Context;
 use clap::Parser;
 use fcann2::lab::{self, LabConfig};
+use fcann2::Fcann2Params;
 
 /// fcann2: a two-layer ReLU classifier trained with hand-written backprop (Lab 1).
 ///
@@ -26,19 +27,19 @@ struct Args {
     #[command(flatten)]
     common: labkit::CommonArgs,
     /// Number of hidden ReLU units
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = Fcann2Params::default().hidden)]
     hidden: usize,
     /// Whole-batch gradient steps
-    #[arg(long, default_value_t = 100_000)]
+    #[arg(long, default_value_t = Fcann2Params::default().niter)]
     niter: usize,
     /// Learning rate δ
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = Fcann2Params::default().delta)]
     delta: f64,
     /// L2 weight λ (loss = mean NLL + λ/2·(‖W1‖² + ‖W2‖²))
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, default_value_t = Fcann2Params::default().lambda)]
     lambda: f64,
     /// Record the loss every this many steps (the curve in metrics.json and loss.png)
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = Fcann2Params::default().log_every)]
     log_every: usize,
     /// Train on standardised inputs ((x − mean)/std per feature) instead of raw coordinates
     #[arg(long)]
@@ -55,7 +56,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     cfg.seed = args.common.seed;
     cfg.format = args.common.format;
     cfg.standardize = args.standardize;
-    cfg.params = fcann2::Fcann2Params {
+    cfg.params = Fcann2Params {
         hidden: args.hidden,
         niter: args.niter,
         delta: args.delta,

@@ -1,10 +1,9 @@
-//! The weights of the two-layer net, their initialisation, and classification.
+//! The weights of the two-layer net and their initialisation.
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rand::Rng;
-use rand_distr::{Distribution, Normal};
+use rand_distr::StandardNormal;
 
-use crate::backprop::Workspace;
 use crate::Fcann2Error;
 
 /// W1 (D × H), b1 (H), W2 (H × C), b2 (C). The shapes always fit together:
@@ -33,19 +32,17 @@ impl Fcann2Model {
             return Err(Fcann2Error::ZeroHidden);
         }
         if d == 0 || c == 0 {
-            return Err(Fcann2Error::Shape(format!(
-                "need at least one input and one class, got D = {d}, C = {c}"
-            )));
+            return Err(Fcann2Error::ZeroSize { d, h, c });
         }
+        // σ·z with z ~ N(0, 1): the same numbers rand_distr's Normal(0, σ) draws.
         let mut normal = |rows: usize, cols: usize, fan_in: usize| {
-            let dist = Normal::new(0.0, (2.0 / fan_in as f64).sqrt())
-                .map_err(|e| Fcann2Error::Shape(e.to_string()))?;
-            Ok::<_, Fcann2Error>(Array2::from_shape_simple_fn((rows, cols), || {
-                dist.sample(rng)
-            }))
+            let std = (2.0 / fan_in as f64).sqrt();
+            Array2::from_shape_simple_fn((rows, cols), || {
+                std * rng.sample::<f64, _>(StandardNormal)
+            })
         };
-        let w1 = normal(d, h, d)?;
-        let w2 = normal(h, c, h)?;
+        let w1 = normal(d, h, d);
+        let w2 = normal(h, c, h);
         Ok(Fcann2Model {
             w1,
             b1: Array1::zeros(h),
@@ -65,24 +62,27 @@ impl Fcann2Model {
         let (d, h) = w1.dim();
         let c = w2.ncols();
         if d == 0 || h == 0 || c == 0 {
-            return Err(Fcann2Error::Shape(format!(
-                "W1 is {d} × {h} and W2 has {c} columns: no size may be 0"
-            )));
+            return Err(Fcann2Error::ZeroSize { d, h, c });
         }
         if b1.len() != h || w2.nrows() != h || b2.len() != c {
-            return Err(Fcann2Error::Shape(format!(
-                "W1 {:?}, b1 {}, W2 {:?}, b2 {}: expected D × H, H, H × C, C",
-                w1.dim(),
-                b1.len(),
-                w2.dim(),
-                b2.len()
-            )));
+            return Err(Fcann2Error::PartsMismatch {
+                w1: w1.dim(),
+                b1: b1.len(),
+                w2: w2.dim(),
+                b2: b2.len(),
+            });
         }
-        let all = w1.iter().chain(&b1).chain(&w2).chain(&b2);
-        if let Some(v) = all.copied().find(|v| !v.is_finite()) {
-            return Err(Fcann2Error::Shape(format!("a weight is {v}")));
+        let m = Fcann2Model { w1, b1, w2, b2 };
+        for (param, values) in m.params() {
+            if let Some((index, &value)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+                return Err(Fcann2Error::NonFiniteWeight {
+                    param,
+                    index,
+                    value,
+                });
+            }
         }
-        Ok(Fcann2Model { w1, b1, w2, b2 })
+        Ok(m)
     }
 
     /// D, the number of input features.
@@ -115,58 +115,20 @@ impl Fcann2Model {
         self.b2.view()
     }
 
+    /// The four parameter arrays by name, flattened in row-major order.
+    fn params(&self) -> [(&'static str, Vec<f64>); 4] {
+        [
+            ("W1", self.w1.iter().copied().collect()),
+            ("b1", self.b1.to_vec()),
+            ("W2", self.w2.iter().copied().collect()),
+            ("b2", self.b2.to_vec()),
+        ]
+    }
+
     /// ‖W1‖² + ‖W2‖² (squared Frobenius norms; the biases are left out).
     pub fn weight_norm_sq(&self) -> f64 {
         self.w1.iter().chain(&self.w2).map(|w| w * w).sum()
     }
-}
-
-/// Checks that every entry of x is a finite number.
-pub(crate) fn check_finite(x: ArrayView2<f64>) -> Result<(), Fcann2Error> {
-    for ((row, col), &value) in x.indexed_iter() {
-        if !value.is_finite() {
-            return Err(Fcann2Error::NonFinite { row, col, value });
-        }
-    }
-    Ok(())
-}
-
-/// Class probabilities P (N × C) of the rows of x (N × D): the forward pass
-/// of training, run once.
-pub fn fcann2_classify(
-    x: ArrayView2<f64>,
-    model: &Fcann2Model,
-) -> Result<Array2<f64>, Fcann2Error> {
-    if x.ncols() != model.n_inputs() {
-        return Err(Fcann2Error::InputDim {
-            expected: model.n_inputs(),
-            found: x.ncols(),
-        });
-    }
-    check_finite(x)?;
-    let mut ws = Workspace::new(x.nrows(), model);
-    ws.forward(model, x);
-    Ok(ws.into_probabilities())
-}
-
-/// The predicted class of every row of P: the index of its largest entry
-/// (the first one on ties).
-pub fn predict(p: ArrayView2<f64>) -> Vec<usize> {
-    p.rows()
-        .into_iter()
-        .map(|r| {
-            r.iter()
-                .enumerate()
-                .fold((0, f64::NEG_INFINITY), |best, (i, &v)| {
-                    if v > best.1 {
-                        (i, v)
-                    } else {
-                        best
-                    }
-                })
-                .0
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -192,6 +154,10 @@ mod tests {
             Fcann2Model::init(2, 0, 2, &mut rng),
             Err(Fcann2Error::ZeroHidden)
         ));
+        assert!(matches!(
+            Fcann2Model::init(0, 5, 2, &mut rng),
+            Err(Fcann2Error::ZeroSize { d: 0, h: 5, c: 2 })
+        ));
     }
 
     #[test]
@@ -207,60 +173,44 @@ mod tests {
         .is_ok());
         assert!(matches!(
             Fcann2Model::from_parts(w1.clone(), Array1::zeros(4), w2.clone(), Array1::zeros(2)),
-            Err(Fcann2Error::Shape(_))
+            Err(Fcann2Error::PartsMismatch {
+                w1: (2, 3),
+                b1: 4,
+                w2: (3, 2),
+                b2: 2
+            })
+        ));
+        assert!(matches!(
+            Fcann2Model::from_parts(
+                w1.clone(),
+                Array1::zeros(3),
+                Array2::zeros((2, 2)),
+                Array1::zeros(2)
+            ),
+            Err(Fcann2Error::PartsMismatch { w2: (2, 2), .. })
         ));
         assert!(matches!(
             Fcann2Model::from_parts(
                 w1,
                 Array1::zeros(3),
-                Array2::zeros((2, 2)),
-                Array1::zeros(2)
+                Array2::zeros((3, 0)),
+                Array1::zeros(0)
             ),
-            Err(Fcann2Error::Shape(_))
+            Err(Fcann2Error::ZeroSize { d: 2, h: 3, c: 0 })
         ));
-        let nan = arr2(&[[f64::NAN]]);
+        let nan = arr2(&[[1.0, f64::NAN]]);
         assert!(matches!(
-            Fcann2Model::from_parts(nan, arr1(&[0.0]), arr2(&[[1.0]]), arr1(&[0.0])),
-            Err(Fcann2Error::Shape(_))
+            Fcann2Model::from_parts(nan, arr1(&[0.0, 0.0]), arr2(&[[1.0], [1.0]]), arr1(&[0.0])),
+            Err(Fcann2Error::NonFiniteWeight { param: "W1", index: 1, value }) if value.is_nan()
         ));
-    }
-
-    #[test]
-    fn classify_by_hand() {
-        // One hidden unit h = ReLU(x0 − x1); scores (0, 2h): P(class 1) = σ(2h).
-        let m = Fcann2Model::from_parts(
-            arr2(&[[1.0], [-1.0]]),
-            arr1(&[0.0]),
-            arr2(&[[0.0, 2.0]]),
-            arr1(&[0.0, 0.0]),
-        )
-        .unwrap();
-        let x = arr2(&[[3.0, 1.0], [1.0, 3.0], [1000.0, 0.0]]);
-        let p = fcann2_classify(x.view(), &m).unwrap();
-        let sigma = |t: f64| 1.0 / (1.0 + (-t).exp());
-        assert!((p[[0, 1]] - sigma(4.0)).abs() < 1e-15);
-        assert!(
-            (p[[1, 1]] - 0.5).abs() < 1e-15,
-            "ReLU cuts the negative side"
-        );
-        assert_eq!(p[[2, 1]], 1.0, "a score of 2000 does not overflow");
-        for r in p.rows() {
-            assert!((r.sum() - 1.0).abs() < 1e-15);
-        }
-        assert_eq!(predict(p.view()), vec![1, 0, 1]);
-
-        let x3 = Array2::zeros((1, 3));
+        let inf = arr1(&[f64::INFINITY]);
         assert!(matches!(
-            fcann2_classify(x3.view(), &m),
-            Err(Fcann2Error::InputDim {
-                expected: 2,
-                found: 3
+            Fcann2Model::from_parts(arr2(&[[1.0]]), arr1(&[0.0]), arr2(&[[1.0]]), inf),
+            Err(Fcann2Error::NonFiniteWeight {
+                param: "b2",
+                index: 0,
+                ..
             })
-        ));
-        let bad = arr2(&[[0.0, f64::INFINITY]]);
-        assert!(matches!(
-            fcann2_classify(bad.view(), &m),
-            Err(Fcann2Error::NonFinite { row: 0, col: 1, .. })
         ));
     }
 }

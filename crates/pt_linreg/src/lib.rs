@@ -12,11 +12,18 @@
 //! Because the loss is a mean, its size and its gradients do not grow with N,
 //! so the same learning rate works for 2 points or 2,000.
 //! Everything runs in f64 so the two gradients can be compared to 1e-6 and better.
+//!
+//! - this file: [`fit_line`] (gradient descent with both gradients at every
+//!   step), [`hand_gradient`], [`least_squares`] and [`noisy_line`];
+//! - [`lab`]: the lab run ([`lab::LabConfig`], [`lab::run_lab`]) that prints
+//!   every step and writes `metrics.json` and the plots.
+
+pub mod lab;
 
 use serde::Serialize;
 use tch::{Device, Kind, Tensor};
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum LinregError {
     #[error("x has {x} values but y has {y}")]
     LengthMismatch { x: usize, y: usize },
@@ -30,6 +37,24 @@ pub enum LinregError {
     BadLearningRate(f64),
     #[error("gradient descent diverged at step {step} (loss {loss}); lower the learning rate")]
     Diverged { step: usize, loss: f64 },
+    #[error("every x is {value}: the slope of the least-squares line is undefined")]
+    ConstantX { value: f64 },
+    #[error("the N-point fit needs at least 2 points, got --n {0}")]
+    TooFewPoints(usize),
+    #[error("--print-every must be at least 1")]
+    ZeroPrintEvery,
+    #[error(transparent)]
+    Plot(#[from] data::plot::PlotError),
+    #[error(transparent)]
+    Output(#[from] labkit::OutputError),
+    #[error(transparent)]
+    Torch(#[from] torch_util::TorchError),
+}
+
+impl From<tch::TchError> for LinregError {
+    fn from(e: tch::TchError) -> Self {
+        LinregError::Torch(e.into())
+    }
 }
 
 /// Hyper-parameters, validated by [`LinregParams::check`] before any work.
@@ -124,13 +149,15 @@ pub fn hand_gradient(a: f64, b: f64, x: &[f64], y: &[f64]) -> (f64, f64) {
 }
 
 /// Gradient descent from `(a0, b0)`; each step's gradient is compared with
-/// the hand-derived one.
+/// the hand-derived one. `on_step` sees every step as it is taken (the lab
+/// prints it, as the course's loop does).
 pub fn fit_line(
     x: &[f64],
     y: &[f64],
     start: (f64, f64),
     params: &LinregParams,
     device: Device,
+    mut on_step: impl FnMut(&Step),
 ) -> Result<Fit, LinregError> {
     params.check()?;
     check_data(x, y)?;
@@ -146,37 +173,43 @@ pub fn fit_line(
     let mut max_diff = 0.0f64;
     for step in 0..params.steps {
         let loss = mse(&a, &b, &xt, &yt);
-        loss.backward();
-        let (ga, gb) = (a.grad().double_value(&[]), b.grad().double_value(&[]));
+        loss.f_backward()?;
+        let (ga, gb) = (a.f_grad()?, b.f_grad()?);
         let (av, bv, lv) = (
-            a.double_value(&[]),
-            b.double_value(&[]),
-            loss.double_value(&[]),
+            a.f_double_value(&[])?,
+            b.f_double_value(&[])?,
+            loss.f_double_value(&[])?,
         );
         if !lv.is_finite() {
             return Err(LinregError::Diverged { step, loss: lv });
         }
         let (ha, hb) = hand_gradient(av, bv, x, y);
-        max_diff = max_diff.max((ga - ha).abs()).max((gb - hb).abs());
-        steps.push(Step {
+        let s = Step {
             step,
             loss: lv,
             a: av,
             b: bv,
-            grad_a: ga,
-            grad_b: gb,
+            grad_a: ga.f_double_value(&[])?,
+            grad_b: gb.f_double_value(&[])?,
             hand_grad_a: ha,
             hand_grad_b: hb,
-        });
-        tch::no_grad(|| {
-            let _ = a.f_sub_(&(a.grad() * params.lr));
-            let _ = b.f_sub_(&(b.grad() * params.lr));
-        });
-        let _ = a.grad().zero_();
-        let _ = b.grad().zero_();
+        };
+        max_diff = max_diff
+            .max((s.grad_a - ha).abs())
+            .max((s.grad_b - hb).abs());
+        on_step(&s);
+        steps.push(s);
+        // a ← a − lr·∂L/∂a, b ← b − lr·∂L/∂b, outside the graph; then the
+        // gradients are cleared (autograd would add the next ones to them).
+        tch::no_grad(|| -> Result<(), tch::TchError> {
+            a.f_copy_(&a.f_sub(&ga.f_mul_scalar(params.lr)?)?)?;
+            b.f_copy_(&b.f_sub(&gb.f_mul_scalar(params.lr)?)?)
+        })?;
+        a.zero_grad();
+        b.zero_grad();
     }
-    let (av, bv) = (a.double_value(&[]), b.double_value(&[]));
-    let loss = tch::no_grad(|| mse(&a, &b, &xt, &yt)).double_value(&[]);
+    let (av, bv) = (a.f_double_value(&[])?, b.f_double_value(&[])?);
+    let loss = tch::no_grad(|| mse(&a, &b, &xt, &yt)).f_double_value(&[])?;
     if !loss.is_finite() {
         return Err(LinregError::Diverged {
             step: params.steps,
@@ -192,14 +225,18 @@ pub fn fit_line(
     })
 }
 
-/// The least-squares line in closed form (for comparison): (a, b).
+/// The least-squares line in closed form (for comparison): (a, b). When
+/// every x is the same the slope is undefined: [`LinregError::ConstantX`].
 pub fn least_squares(x: &[f64], y: &[f64]) -> Result<(f64, f64), LinregError> {
     check_data(x, y)?;
     let n = x.len() as f64;
     let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
     let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
     let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
-    let a = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+    if sxx == 0.0 {
+        return Err(LinregError::ConstantX { value: x[0] });
+    }
+    let a = sxy / sxx;
     Ok((a, my - a * mx))
 }
 
@@ -239,6 +276,7 @@ mod tests {
                     lr: 0.05,
                 },
                 Device::Cpu,
+                |_| {},
             )
             .unwrap();
             assert!(
@@ -262,6 +300,7 @@ mod tests {
             (0.0, 0.0),
             &LinregParams::default(),
             Device::Cpu,
+            |_| {},
         )
         .unwrap();
         assert_eq!(fit.steps.len(), 100);
@@ -284,8 +323,8 @@ mod tests {
             [y.clone(), y.clone(), y.clone()].concat(),
         );
         let p = LinregParams { steps: 30, lr: 0.1 };
-        let f1 = fit_line(&x, &y, (0.3, -0.2), &p, Device::Cpu).unwrap();
-        let f3 = fit_line(&x2, &y2, (0.3, -0.2), &p, Device::Cpu).unwrap();
+        let f1 = fit_line(&x, &y, (0.3, -0.2), &p, Device::Cpu, |_| {}).unwrap();
+        let f3 = fit_line(&x2, &y2, (0.3, -0.2), &p, Device::Cpu, |_| {}).unwrap();
         assert!((f1.steps[0].loss - f3.steps[0].loss).abs() < 1e-12);
         assert!((f1.a - f3.a).abs() < 1e-12 && (f1.b - f3.b).abs() < 1e-12);
     }
@@ -303,6 +342,7 @@ mod tests {
                 lr: 0.1,
             },
             Device::Cpu,
+            |_| {},
         )
         .unwrap();
         let (a, b) = least_squares(&x, &y).unwrap();
@@ -310,34 +350,60 @@ mod tests {
     }
 
     #[test]
+    fn on_step_sees_every_step_in_order() {
+        let mut seen = Vec::new();
+        let p = LinregParams { steps: 7, lr: 0.1 };
+        let fit = fit_line(&[1.0, 2.0], &[3.0, 5.0], (0.0, 0.0), &p, Device::Cpu, |s| {
+            seen.push(*s)
+        })
+        .unwrap();
+        assert_eq!(seen, fit.steps);
+        assert_eq!(
+            seen.iter().map(|s| s.step).collect::<Vec<_>>(),
+            (0..7).collect::<Vec<_>>()
+        );
+        // From (0, 0) on (1,3), (2,5): L = (9 + 25)/2 = 17, ∂L/∂a = −13, ∂L/∂b = −8.
+        assert_eq!(
+            (seen[0].loss, seen[0].grad_a, seen[0].grad_b),
+            (17.0, -13.0, -8.0)
+        );
+        // One step of lr 0.1: a = 1.3, b = 0.8.
+        assert!((seen[1].a - 1.3).abs() < 1e-12 && (seen[1].b - 0.8).abs() < 1e-12);
+    }
+
+    #[test]
     fn bad_input_is_typed() {
         let p = LinregParams::default();
-        assert_eq!(
-            fit_line(&[1.0], &[1.0, 2.0], (0.0, 0.0), &p, Device::Cpu).unwrap_err(),
-            LinregError::LengthMismatch { x: 1, y: 2 }
-        );
-        assert_eq!(
-            fit_line(&[], &[], (0.0, 0.0), &p, Device::Cpu).unwrap_err(),
-            LinregError::Empty
-        );
-        assert_eq!(
-            fit_line(&[1.0, f64::NAN], &[1.0, 2.0], (0.0, 0.0), &p, Device::Cpu).unwrap_err(),
-            LinregError::NonFinite { index: 1 }
-        );
+        let fit = |x: &[f64], y: &[f64], p: &LinregParams| {
+            fit_line(x, y, (0.0, 0.0), p, Device::Cpu, |_| {})
+        };
+        assert!(matches!(
+            fit(&[1.0], &[1.0, 2.0], &p),
+            Err(LinregError::LengthMismatch { x: 1, y: 2 })
+        ));
+        assert!(matches!(fit(&[], &[], &p), Err(LinregError::Empty)));
+        assert!(matches!(
+            fit(&[1.0, f64::NAN], &[1.0, 2.0], &p),
+            Err(LinregError::NonFinite { index: 1 })
+        ));
         let bad = LinregParams { steps: 0, lr: 0.1 };
-        assert_eq!(bad.check(), Err(LinregError::ZeroSteps));
+        assert!(matches!(bad.check(), Err(LinregError::ZeroSteps)));
         let bad = LinregParams { steps: 5, lr: 0.0 };
-        assert_eq!(
-            fit_line(&[1.0], &[1.0], (0.0, 0.0), &bad, Device::Cpu).unwrap_err(),
-            LinregError::BadLearningRate(0.0)
-        );
+        assert!(matches!(
+            fit(&[1.0], &[1.0], &bad),
+            Err(LinregError::BadLearningRate(l)) if l == 0.0
+        ));
         let huge = LinregParams {
             steps: 500,
             lr: 10.0,
         };
         assert!(matches!(
-            fit_line(&[1.0, 2.0], &[3.0, 5.0], (0.0, 0.0), &huge, Device::Cpu),
+            fit(&[1.0, 2.0], &[3.0, 5.0], &huge),
             Err(LinregError::Diverged { .. })
+        ));
+        assert!(matches!(
+            least_squares(&[2.0, 2.0], &[1.0, 3.0]),
+            Err(LinregError::ConstantX { value }) if value == 2.0
         ));
     }
 }
