@@ -14,7 +14,7 @@ use tch::{nn::VarStore, Tensor};
 
 use crate::adam::Adam;
 use crate::config::{TrainConfig, Variant};
-use crate::train::EpochLoss;
+use crate::train::{EpochLoss, Trainer};
 use crate::AeError;
 
 /// What a checkpoint records besides the tensors.
@@ -26,6 +26,19 @@ pub struct Meta {
     pub epoch: usize,
     pub train: TrainConfig,
     pub losses: Vec<EpochLoss>,
+}
+
+impl Meta {
+    /// The record of a trainer's current state.
+    pub fn of(t: &Trainer) -> Meta {
+        Meta {
+            variant: t.variant,
+            seed: t.seed,
+            epoch: t.epoch,
+            train: t.cfg,
+            losses: t.losses.clone(),
+        }
+    }
 }
 
 const META: &str = "meta.json";

@@ -230,7 +230,7 @@ fn train_one(
     let mut t = Trainer::new(cfg.train, variant, seed, cfg.device);
     let ck = checkpoint_path(dir.root(), variant, seed);
     if cfg.resume && ck.exists() {
-        let expect = t.meta();
+        let expect = checkpoint::Meta::of(&t);
         let meta = checkpoint::load(&ck, &mut t.vs, &mut t.adam, &expect)?;
         t.epoch = meta.epoch;
         t.losses = meta.losses;
@@ -245,7 +245,7 @@ fn train_one(
         pb.set_position(e.epoch as u64);
         pb.set_message(format!("loss {:.5}", e.total));
         if e.epoch % cfg.checkpoint_every == 0 || e.epoch == cfg.train.epochs {
-            checkpoint::save(&ck, &t.vs, &t.adam, &t.meta())?;
+            checkpoint::save(&ck, &t.vs, &t.adam, &checkpoint::Meta::of(&t))?;
         }
     }
     pb.finish_and_clear();

@@ -75,17 +75,6 @@ impl Trainer {
         }
     }
 
-    /// The checkpoint record of the current state.
-    pub fn meta(&self) -> crate::checkpoint::Meta {
-        crate::checkpoint::Meta {
-            variant: self.variant,
-            seed: self.seed,
-            epoch: self.epoch,
-            train: self.cfg,
-            losses: self.losses.clone(),
-        }
-    }
-
     /// Trains one more epoch over `data`.
     pub fn run_epoch(&mut self, data: &TrainData) -> Result<EpochLoss, AeError> {
         let t0 = Instant::now();
@@ -245,12 +234,18 @@ mod tests {
             }
             let mut first = Trainer::new(cfg(), variant, 11, Device::Cpu);
             first.run_epoch(&data).unwrap();
-            crate::checkpoint::save(&path, &first.vs, &first.adam, &first.meta()).unwrap();
+            crate::checkpoint::save(
+                &path,
+                &first.vs,
+                &first.adam,
+                &crate::checkpoint::Meta::of(&first),
+            )
+            .unwrap();
             drop(first);
             // A different seed initialises other weights: the checkpoint must replace them.
             let mut resumed = Trainer::new(cfg(), variant, 99, Device::Cpu);
             resumed.seed = 11;
-            let expect = resumed.meta();
+            let expect = crate::checkpoint::Meta::of(&resumed);
             let meta = crate::checkpoint::load(&path, &mut resumed.vs, &mut resumed.adam, &expect)
                 .unwrap();
             resumed.epoch = meta.epoch;
@@ -271,7 +266,7 @@ mod tests {
         let path = dir.path().join("ck.ot");
         let mut t = Trainer::new(cfg(), Variant::Plain, 5, Device::Cpu);
         t.run_epoch(&data).unwrap();
-        crate::checkpoint::save(&path, &t.vs, &t.adam, &t.meta()).unwrap();
+        crate::checkpoint::save(&path, &t.vs, &t.adam, &crate::checkpoint::Meta::of(&t)).unwrap();
         let mut other = Trainer::new(
             TrainConfig {
                 batch_size: 32,
@@ -281,7 +276,7 @@ mod tests {
             5,
             Device::Cpu,
         );
-        let expect = other.meta();
+        let expect = crate::checkpoint::Meta::of(&other);
         assert!(matches!(
             crate::checkpoint::load(&path, &mut other.vs, &mut other.adam, &expect),
             Err(AeError::CheckpointMismatch {
@@ -290,7 +285,7 @@ mod tests {
             })
         ));
         let mut wrong_seed = Trainer::new(cfg(), Variant::Plain, 6, Device::Cpu);
-        let expect = wrong_seed.meta();
+        let expect = crate::checkpoint::Meta::of(&wrong_seed);
         assert!(matches!(
             crate::checkpoint::load(&path, &mut wrong_seed.vs, &mut wrong_seed.adam, &expect),
             Err(AeError::CheckpointMismatch { field: "seed", .. })

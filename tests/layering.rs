@@ -1,0 +1,232 @@
+//! The workspace's shape, checked: every lab stands on one floor above the
+//! shared crates, no lab reaches into another lab's runner, and no crate has
+//! a cycle between its source files.
+//!
+//! `./dl graph` draws the same crate graph as a picture.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Crates every lab may use; they never depend on a lab.
+const SHARED: [&str; 6] = [
+    "data",
+    "metrics",
+    "labkit",
+    "torch_util",
+    "torch_build",
+    "labtest",
+];
+
+/// Where the course itself has one lab use another lab's *model*.
+const MODEL_USES: [(&str, &str); 3] = [
+    ("ksvm_wrap", "pt_deep"),        // compares KSVMWrap with PTDeep
+    ("mnist_shootout", "pt_deep"),   // PTDeep on MNIST
+    ("mnist_shootout", "ksvm_wrap"), // the SVM assignment
+];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn crates() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(root().join("crates"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("Cargo.toml").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Workspace crates named under `[dependencies]` (not dev- or build-).
+fn deps_of(krate: &str, all: &[String]) -> BTreeSet<String> {
+    let text =
+        std::fs::read_to_string(root().join("crates").join(krate).join("Cargo.toml")).unwrap();
+    let mut section = String::new();
+    let mut out = BTreeSet::new();
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            section = line.to_string();
+            continue;
+        }
+        if section != "[dependencies]" {
+            continue;
+        }
+        let name = line
+            .split(['=', '.', ' '])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        if all.contains(&name) {
+            out.insert(name);
+        }
+    }
+    out
+}
+
+#[test]
+fn labs_stand_on_one_floor_above_the_shared_crates() {
+    let all = crates();
+    assert!(all.len() >= 10, "found crates {all:?}");
+    let mut bad = Vec::new();
+    for k in &all {
+        for d in deps_of(k, &all) {
+            let ok = if SHARED.contains(&k.as_str()) {
+                SHARED.contains(&d.as_str())
+            } else {
+                SHARED.contains(&d.as_str()) || MODEL_USES.contains(&(k.as_str(), d.as_str()))
+            };
+            if !ok {
+                bad.push(format!("{k} -> {d}"));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "dependencies off the floor plan: {bad:?}");
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn no_lab_uses_another_labs_runner() {
+    let all = crates();
+    let mut bad = Vec::new();
+    for (user, lab) in MODEL_USES {
+        let mut files = Vec::new();
+        rust_files(&root().join("crates").join(user), &mut files);
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for runner in ["lab::", "lab::{", "main"] {
+                if text.contains(&format!("{lab}::{runner}")) {
+                    bad.push(format!("{} uses {lab}::{runner}", f.display()));
+                }
+            }
+        }
+    }
+    assert!(all.contains(&"pt_deep".to_string()));
+    assert!(bad.is_empty(), "{bad:?}");
+}
+
+/// The first path segment after each `crate::` (also inside `use crate::{…}`).
+fn crate_refs(text: &str) -> BTreeSet<String> {
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut out = BTreeSet::new();
+    for (i, _) in text.match_indices("crate::") {
+        let rest = &text[i + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            // Names at brace depth 0 inside the group.
+            let mut depth = 0;
+            let mut start = true;
+            for (j, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => break,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => start = true,
+                    c if c.is_whitespace() => {}
+                    _ if start && depth == 0 => {
+                        out.insert(ident(&group[j..]));
+                        start = false;
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            out.insert(ident(rest));
+        }
+    }
+    out
+}
+
+/// Module name of a source file of `src/`: `src/lab.rs` and `src/lab/mod.rs` are
+/// `lab`, `src/assignments/configs.rs` belongs to `assignments`; lib.rs and
+/// main.rs are the root (references to the root's items never form a cycle).
+fn top_module(src: &Path, file: &Path) -> Option<String> {
+    let rel = file.strip_prefix(src).ok()?;
+    let first = rel
+        .components()
+        .next()?
+        .as_os_str()
+        .to_string_lossy()
+        .into_owned();
+    let name = first.trim_end_matches(".rs").to_string();
+    (name != "lib" && name != "main").then_some(name)
+}
+
+#[test]
+fn no_crate_has_a_cycle_between_its_modules() {
+    let mut bad = Vec::new();
+    for k in crates() {
+        let src = root().join("crates").join(&k).join("src");
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        let modules: BTreeSet<String> = files.iter().filter_map(|f| top_module(&src, f)).collect();
+        let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for f in &files {
+            let Some(from) = top_module(&src, f) else {
+                continue;
+            };
+            let text = std::fs::read_to_string(f).unwrap();
+            // Unit tests may reach anywhere; only library code counts.
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for to in crate_refs(code) {
+                if to != from && modules.contains(&to) {
+                    edges.entry(from.clone()).or_default().insert(to);
+                }
+            }
+        }
+        for (a, targets) in &edges {
+            for b in targets {
+                if edges.get(b).is_some_and(|t| t.contains(a)) && a < b {
+                    bad.push(format!("{k}: {a} <-> {b}"));
+                }
+            }
+        }
+        // Longer cycles: depth-first search for a back edge.
+        fn visit(
+            n: &str,
+            edges: &BTreeMap<String, BTreeSet<String>>,
+            state: &mut BTreeMap<String, u8>,
+        ) -> bool {
+            state.insert(n.to_string(), 1);
+            for m in edges.get(n).into_iter().flatten() {
+                let seen = state.get(m.as_str()).copied();
+                if seen == Some(1) || (seen.is_none() && visit(m, edges, state)) {
+                    return true;
+                }
+            }
+            state.insert(n.to_string(), 2);
+            false
+        }
+        let mut state = BTreeMap::new();
+        for n in edges.keys() {
+            if !state.contains_key(n) && visit(n, &edges, &mut state) {
+                bad.push(format!("{k}: a cycle through {n}"));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "module cycles: {bad:?}");
+}
+
+#[test]
+fn crate_refs_reads_use_groups() {
+    let r = crate_refs("use crate::{model::check_config, Activation};\nuse crate::train::{a, b};");
+    let want: BTreeSet<String> = ["model", "Activation", "train"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(r, want);
+}
