@@ -15,8 +15,10 @@ use serde::Serialize;
 
 mod ap;
 mod argmax;
+mod knn;
 pub use ap::{average_precision_of_proba, eval_ap, eval_ap_from_scores};
 pub use argmax::{argmax, argmax_rows};
+pub use knn::{knn_accuracy, knn_predict};
 
 /// Everything that can be wrong with the inputs of a metric.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -31,6 +33,8 @@ pub enum MetricsError {
     NotBinary { label: usize },
     #[error("average precision is undefined without any positive example")]
     NoPositives,
+    #[error("k = {k} nearest neighbours need 1 ≤ k ≤ {n} (the number of reference points)")]
+    BadNeighbourCount { k: usize, n: usize },
     #[error("score {index} is not a finite number ({value})")]
     NonFiniteScore { index: usize, value: f64 },
 }

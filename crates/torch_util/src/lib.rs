@@ -5,6 +5,9 @@
 //! - conversions between `ndarray` arrays and tensors (f32 on the device);
 //! - [`confusion_matrix`] on tensors, built from one-hot sums without autograd.
 
+pub mod knn;
+pub use knn::nearest_neighbors;
+
 use ndarray::{Array2, ArrayView2};
 use tch::{Device, Kind, Tensor};
 
@@ -22,6 +25,8 @@ pub enum TorchError {
     },
     #[error("label tensor holds {value} at index {index}; class indices are ≥ 0")]
     NegativeLabel { index: usize, value: i64 },
+    #[error("k = {k} nearest neighbours need k ≥ 1 and more than k points, got {n}")]
+    BadNeighbourCount { k: usize, n: usize },
     #[error("tensor operation failed: {0}")]
     Torch(#[from] tch::TchError),
 }
