@@ -53,7 +53,11 @@ pub fn table(path: &Path, run: &TableRun) -> Result<(), PlotError> {
             c.paths.push((vec![b, a], lighten(color, 0.5)));
         }
         c.markers.push(Marker::dot(b, 7, color).hollow());
-        let text = if pad { format!("{i} (padding)") } else { i.to_string() };
+        let text = if pad {
+            format!("{i} (padding)")
+        } else {
+            i.to_string()
+        };
         c.markers.push(Marker::dot(a, 5, color).labelled(text));
     }
     c.legend("before the step", GREY, false);
@@ -106,10 +110,16 @@ pub fn gaussian(path: &Path, run: &GaussianRun, labels: &[usize]) -> Result<(), 
 
 /// Part 5: the three rows' paths from their first position (after the
 /// max-norm rescaling) to the last, over the final test predictions.
-pub fn trajectory(path: &Path, title: &str, run: &JointRun, labels: &[usize]) -> Result<(), PlotError> {
+pub fn trajectory(
+    path: &Path,
+    title: &str,
+    run: &JointRun,
+    labels: &[usize],
+) -> Result<(), PlotError> {
     let mut c = Canvas::new(title);
     for (p, &y) in run.predictions.iter().zip(labels) {
-        c.markers.push(Marker::dot((p[0], p[1]), 2, lighten(class_color(y), 0.45)));
+        c.markers
+            .push(Marker::dot((p[0], p[1]), 2, lighten(class_color(y), 0.45)));
     }
     // skip the initial N(0, 25) draws: the first lookup rescales them to norm 1
     let path_of = |k: usize| -> Vec<(f64, f64)> {
@@ -124,7 +134,11 @@ pub fn trajectory(path: &Path, title: &str, run: &JointRun, labels: &[usize]) ->
         if let (Some(&a), Some(&b)) = (pts.first(), pts.last()) {
             c.paths.push((pts.clone(), class_color(k)));
             c.markers.push(Marker::dot(a, 7, class_color(k)).hollow());
-            c.markers.push(Marker::dot(b, 7, class_color(k)).cross().labelled(species(k)));
+            c.markers.push(
+                Marker::dot(b, 7, class_color(k))
+                    .cross()
+                    .labelled(species(k)),
+            );
         }
     }
     species_legend(&mut c);

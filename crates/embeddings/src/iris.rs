@@ -91,8 +91,14 @@ impl IrisBatch {
             let pick = |idx: &[usize]| -> Array2<f64> { x.select(Axis(0), idx) };
             let (a, t) = (pick(&split.train), pick(&split.test));
             let scale = data::Standardizer::fit_if(standardize, a.view())?;
-            xtr.push(torch_util::to_tensor(scale.transform(a.view()).view(), device));
-            xte.push(torch_util::to_tensor(scale.transform(t.view()).view(), device));
+            xtr.push(torch_util::to_tensor(
+                scale.transform(a.view()).view(),
+                device,
+            ));
+            xte.push(torch_util::to_tensor(
+                scale.transform(t.view()).view(),
+                device,
+            ));
             let lt: Vec<usize> = split.train.iter().map(|&i| y[i]).collect();
             let le: Vec<usize> = split.test.iter().map(|&i| y[i]).collect();
             ytr.push(torch_util::labels_to_tensor(&lt, device));

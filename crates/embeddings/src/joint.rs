@@ -157,16 +157,24 @@ impl JointRun {
 
 fn host(t: &Tensor) -> Result<Vec<f64>, EmbeddingsError> {
     Ok(Vec::<f64>::try_from(
-        &t.to_kind(Kind::Double).to_device(tch::Device::Cpu).flatten(0, -1),
+        &t.to_kind(Kind::Double)
+            .to_device(tch::Device::Cpu)
+            .flatten(0, -1),
     )?)
 }
 
-fn accuracy(pred: &Tensor, table: &Tensor, labels: &[Vec<usize>]) -> Result<Vec<f64>, EmbeddingsError> {
+fn accuracy(
+    pred: &Tensor,
+    table: &Tensor,
+    labels: &[Vec<usize>],
+) -> Result<Vec<f64>, EmbeddingsError> {
     let got = labels_by_seed(&nearest_label(pred, table))?;
     Ok(got
         .iter()
         .zip(labels)
-        .map(|(g, y)| g.iter().zip(y).filter(|(a, b)| a == b).count() as f64 / y.len().max(1) as f64)
+        .map(|(g, y)| {
+            g.iter().zip(y).filter(|(a, b)| a == b).count() as f64 / y.len().max(1) as f64
+        })
         .collect())
 }
 

@@ -58,6 +58,12 @@ pub struct Part4Report {
     pub var_versicolor_virginica: Option<OverSeeds>,
     /// Seeds with at least one misclassified test flower.
     pub seeds_with_errors: usize,
+    /// … of which those whose misclassified flowers have the larger mean variance.
+    pub wrong_above_correct: usize,
+    /// Per seed: mean variance of the misclassified / of the correct flowers
+    /// (seeds with mistakes), and of versicolor+virginica / of setosa.
+    pub ratio_wrong_correct: Option<OverSeeds>,
+    pub ratio_overlap_setosa: Option<OverSeeds>,
     pub pooled: PooledVariance,
     pub runs: Vec<GaussianRun>,
 }
@@ -113,6 +119,15 @@ fn part4_report(runs: Vec<GaussianRun>) -> Result<Part4Report, EmbeddingsError> 
         var_setosa: some_over(runs.iter().map(|r| r.var_setosa)),
         var_versicolor_virginica: some_over(runs.iter().map(|r| r.var_versicolor_virginica)),
         seeds_with_errors: runs.iter().filter(|r| r.n_wrong > 0).count(),
+        ratio_wrong_correct: some_over(runs.iter().map(|r| Some(r.var_wrong? / r.var_correct?))),
+        ratio_overlap_setosa: some_over(
+            runs.iter()
+                .map(|r| Some(r.var_versicolor_virginica? / r.var_setosa?)),
+        ),
+        wrong_above_correct: runs
+            .iter()
+            .filter(|r| matches!((r.var_wrong, r.var_correct), (Some(w), Some(c)) if w > c))
+            .count(),
         pooled: PooledVariance {
             correct: pooled_variance(&runs, |r, i| r.correct[i]),
             wrong: pooled_variance(&runs, |r, i| !r.correct[i]),
@@ -154,9 +169,16 @@ pub fn run(params: &LabParams) -> Result<LabReport, EmbeddingsError> {
         total_seconds: 0.0,
     };
     let mut timer = Instant::now();
+    let pb = labkit::progress(params.parts.len() as u64, "embeddings");
+    pb.set_message(format!(
+        "part {}",
+        params.parts.first().map_or(0, |p| p.number())
+    ));
     let mut lap = |part: Part, seconds: &mut Vec<(u8, f64)>| {
         seconds.push((part.number(), timer.elapsed().as_secs_f64()));
         timer = Instant::now();
+        pb.inc(1);
+        pb.set_message(format!("part {} done", part.number()));
     };
     if wants(Part::Table) {
         let r = crate::part1::run(params.seed, params.device)?;
@@ -191,7 +213,8 @@ pub fn run(params: &LabParams) -> Result<LabReport, EmbeddingsError> {
             lap(Part::Regression, &mut report.part_seconds);
         }
         if wants(Part::Gaussian) {
-            let runs = crate::part4::run(&data, &proto.gaussian, proto.clip_to_labels, proto.nll_beta)?;
+            let runs =
+                crate::part4::run(&data, &proto.gaussian, proto.clip_to_labels, proto.nll_beta)?;
             figures::gaussian(&plot("part4_gaussian"), &runs[0], labels0)?;
             report.part4 = Some(part4_report(runs)?);
             lap(Part::Gaussian, &mut report.part_seconds);
@@ -241,6 +264,7 @@ pub fn run(params: &LabParams) -> Result<LabReport, EmbeddingsError> {
             lap(Part::Joint, &mut report.part_seconds);
         }
     }
+    pb.finish_and_clear();
     report.checks = checks(&report);
     report.plots = plots;
     report.total_seconds = start.elapsed().as_secs_f64();

@@ -64,7 +64,11 @@ const UNUSED_BY_PART1: [(&str, &str); 4] = [
 
 fn main() -> std::process::ExitCode {
     let matches = Args::command().get_matches();
-    labkit::finish(Args::from_arg_matches(&matches).map_err(anyhow::Error::from).and_then(|a| run(a, &matches)))
+    labkit::finish(
+        Args::from_arg_matches(&matches)
+            .map_err(anyhow::Error::from)
+            .and_then(|a| run(a, &matches)),
+    )
 }
 
 fn run(args: Args, matches: &ArgMatches) -> anyhow::Result<()> {
@@ -99,11 +103,17 @@ fn run(args: Args, matches: &ArgMatches) -> anyhow::Result<()> {
         out: args.common.out.clone().unwrap_or(default_out),
         format: args.common.format,
     };
-    params.check().context("invalid settings (nothing was run)")?;
+    params
+        .check()
+        .context("invalid settings (nothing was run)")?;
     tch::set_num_threads(params.threads);
     println!("{}", torch_util::device_report(params.device));
-    let report = embeddings::lab::run(&params)
-        .with_context(|| format!("embeddings run failed (output folder {})", params.out.display()))?;
+    let report = embeddings::lab::run(&params).with_context(|| {
+        format!(
+            "embeddings run failed (output folder {})",
+            params.out.display()
+        )
+    })?;
     println!("{}", embeddings::lab::printout(&report));
     let parts: Vec<String> = report
         .part_seconds

@@ -24,7 +24,11 @@ use crate::params::{rng_for, Optimizer, TrainSpec};
 use crate::EmbeddingsError;
 
 /// Draws `n` numbers from `sample` as an f32 vector.
-fn draws<R: Rng + ?Sized>(n: usize, rng: &mut R, mut sample: impl FnMut(&mut R) -> f64) -> Vec<f32> {
+fn draws<R: Rng + ?Sized>(
+    n: usize,
+    rng: &mut R,
+    mut sample: impl FnMut(&mut R) -> f64,
+) -> Vec<f32> {
     (0..n).map(|_| sample(rng) as f32).collect()
 }
 
@@ -47,7 +51,9 @@ pub fn per_seed(
     }
     let mut full = vec![rngs.len() as i64];
     full.extend_from_slice(shape);
-    Tensor::from_slice(&v).view(full.as_slice()).to_device(device)
+    Tensor::from_slice(&v)
+        .view(full.as_slice())
+        .to_device(device)
 }
 
 /// One RNG per (seed, member), seed-major: member 0 of a seed draws from
@@ -76,7 +82,8 @@ pub fn member_mean(t: &Tensor, members: usize) -> Tensor {
     let sk = shape[0];
     shape[0] = members as i64;
     shape.insert(0, sk / members as i64);
-    t.view(shape.as_slice()).mean_dim([1i64].as_slice(), false, t.kind())
+    t.view(shape.as_slice())
+        .mean_dim([1i64].as_slice(), false, t.kind())
 }
 
 /// Averages consecutive groups of `members` numbers (per-member → per-seed).
@@ -231,8 +238,7 @@ pub fn fit(
         .to_kind(Kind::Double)
         .to_device(Device::Cpu);
     let losses = torch_util::to_array2(&all)?;
-    check_finite(losses.outer_iter().map(|r| r.to_vec()), what)
-        .map(|losses| Fitted { losses })
+    check_finite(losses.outer_iter().map(|r| r.to_vec()), what).map(|losses| Fitted { losses })
 }
 
 /// Fails with [`EmbeddingsError::Diverged`] at the first non-finite loss.
@@ -253,7 +259,6 @@ pub fn check_finite(
     }
     Ok(out)
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -337,7 +337,10 @@ mod tests {
         p.protocol = Protocol::course();
         for f in [0.0, 1.0, -0.2, f64::NAN] {
             p.train_fraction = f;
-            assert!(matches!(p.check(), Err(EmbeddingsError::BadTrainFraction(_))));
+            assert!(matches!(
+                p.check(),
+                Err(EmbeddingsError::BadTrainFraction(_))
+            ));
         }
         p.train_fraction = 0.01; // 2 training flowers
         assert!(matches!(

@@ -77,7 +77,10 @@ pub fn run(seed: u64, device: Device) -> Result<TableRun, EmbeddingsError> {
     let gradient = rows(&table.weight.grad())?;
     opt.step();
     let after = table.snapshot();
-    let moved = (&after - &before).square().sum_dim_intlist([1i64].as_slice(), false, Kind::Double).sqrt();
+    let moved = (&after - &before)
+        .square()
+        .sum_dim_intlist([1i64].as_slice(), false, Kind::Double)
+        .sqrt();
     Ok(TableRun {
         seed,
         padding_idx: PADDING,
@@ -98,8 +101,20 @@ pub fn describe(r: &TableRun) -> String {
     let rows: Vec<Vec<String>> = (0..r.before.len())
         .map(|i| {
             let f = |v: &[f64]| format!("({:+.3}, {:+.3})", v[0], v[1]);
-            let note = if i as i64 == r.padding_idx { "padding" } else if r.moved[i] > 0.0 { "looked up" } else { "" };
-            vec![i.to_string(), f(&r.before[i]), f(&r.after[i]), format!("{:.4}", r.moved[i]), note.into()]
+            let note = if i as i64 == r.padding_idx {
+                "padding"
+            } else if r.moved[i] > 0.0 {
+                "looked up"
+            } else {
+                ""
+            };
+            vec![
+                i.to_string(),
+                f(&r.before[i]),
+                f(&r.after[i]),
+                format!("{:.4}", r.moved[i]),
+                note.into(),
+            ]
         })
         .collect();
     format!(
@@ -123,7 +138,11 @@ mod tests {
         assert_eq!(r.before[5], vec![0.0, 0.0]);
         assert_eq!(r.after[5], vec![0.0, 0.0]);
         assert_eq!(r.gradient[5], vec![0.0, 0.0]);
-        assert_eq!(r.lookup[0][3], vec![0.0, 0.0], "batch[0][3] is the padding index");
+        assert_eq!(
+            r.lookup[0][3],
+            vec![0.0, 0.0],
+            "batch[0][3] is the padding index"
+        );
         for i in [1, 2, 3, 4, 9] {
             assert!(r.moved[i] > 1e-3, "row {i} moved {}", r.moved[i]);
         }

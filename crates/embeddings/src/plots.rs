@@ -182,7 +182,11 @@ impl Drawable for Canvas {
                     .map_err(draw_err)?
                     .label(e.text.clone())
                     .legend(move |(x, y)| {
-                        let style = if filled { c.filled() } else { c.stroke_width(2) };
+                        let style = if filled {
+                            c.filled()
+                        } else {
+                            c.stroke_width(2)
+                        };
                         Circle::new((x, y), 5, style)
                     });
             }
@@ -206,9 +210,12 @@ mod tests {
     fn canvas_writes_png_and_svg_and_rejects_bad_points() {
         let dir = tempfile_dir();
         let mut c = Canvas::new("test");
-        c.markers.push(Marker::dot((0.0, 0.0), 4, RED).labelled("a"));
-        c.markers.push(Marker::dot((1.0, 2.0), 8, BLUE).hollow().cross());
-        c.paths.push((vec![(0.0, 0.0), (0.5, 1.0), (1.0, 2.0)], GREEN));
+        c.markers
+            .push(Marker::dot((0.0, 0.0), 4, RED).labelled("a"));
+        c.markers
+            .push(Marker::dot((1.0, 2.0), 8, BLUE).hollow().cross());
+        c.paths
+            .push((vec![(0.0, 0.0), (0.5, 1.0), (1.0, 2.0)], GREEN));
         c.legend("red", RED, true);
         for name in ["c.png", "c.svg"] {
             c.save(&dir.join(name)).unwrap();

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::lab::LabReport;
 use crate::params::ProtocolName;
+use crate::part5::Part5Report;
 use crate::stats::OverSeeds;
 
 /// PyTorch, the course's protocol over 10 seeded splits (mean, std).
@@ -62,7 +63,11 @@ pub fn checks(r: &LabReport) -> Vec<Check> {
     if let Some(p) = &r.part3 {
         if course {
             out.push(within("part 3 MAE", &p.mae, TORCH_MAE));
-            out.push(within("part 3 nearest-point accuracy", &p.nearest_accuracy, TORCH_NEAREST));
+            out.push(within(
+                "part 3 nearest-point accuracy",
+                &p.nearest_accuracy,
+                TORCH_NEAREST,
+            ));
         } else {
             out.push(at_most("part 3 MAE", &p.mae, NOTEBOOK_MAE));
         }
@@ -132,38 +137,104 @@ pub fn summary(r: &LabReport) -> String {
     let torch = |(m, s): (f64, f64)| format!("{m} ± {s} (PyTorch)");
     let mut rows = Vec::new();
     if let Some(p) = &r.part2 {
-        rows.push(row("2", "accuracy", &p.accuracy, format!("{} / {}", torch(TORCH_ACCURACY), NOTEBOOK_ACCURACY)));
-        rows.push(row("2", "macro precision", &p.macro_precision, String::new()));
+        rows.push(row(
+            "2",
+            "accuracy",
+            &p.accuracy,
+            format!("{} / {}", torch(TORCH_ACCURACY), NOTEBOOK_ACCURACY),
+        ));
+        rows.push(row(
+            "2",
+            "macro precision",
+            &p.macro_precision,
+            String::new(),
+        ));
         rows.push(row("2", "macro recall", &p.macro_recall, String::new()));
-        rows.push(row("2", "micro precision = recall", &p.micro_precision, String::new()));
+        rows.push(row(
+            "2",
+            "micro precision = recall",
+            &p.micro_precision,
+            String::new(),
+        ));
     }
     if let Some(p) = &r.part3 {
-        rows.push(row("3", "test MAE", &p.mae, format!("{} / {}", torch(TORCH_MAE), NOTEBOOK_MAE)));
-        rows.push(row("3", "nearest-point accuracy", &p.nearest_accuracy, torch(TORCH_NEAREST)));
+        rows.push(row(
+            "3",
+            "test MAE",
+            &p.mae,
+            format!("{} / {}", torch(TORCH_MAE), NOTEBOOK_MAE),
+        ));
+        rows.push(row(
+            "3",
+            "nearest-point accuracy",
+            &p.nearest_accuracy,
+            torch(TORCH_NEAREST),
+        ));
     }
     if let Some(p) = &r.part4 {
-        rows.push(row("4", "test MAE", &p.mae, format!("{} / {}", torch(TORCH_GAUSSIAN_MAE), NOTEBOOK_GAUSSIAN_MAE)));
-        rows.push(row("4", "nearest-point accuracy", &p.nearest_accuracy, String::new()));
+        rows.push(row(
+            "4",
+            "test MAE",
+            &p.mae,
+            format!("{} / {}", torch(TORCH_GAUSSIAN_MAE), NOTEBOOK_GAUSSIAN_MAE),
+        ));
+        rows.push(row(
+            "4",
+            "nearest-point accuracy",
+            &p.nearest_accuracy,
+            String::new(),
+        ));
     }
     if let Some(p) = &r.part5 {
-        for s in std::iter::once(&p.naive_course).chain([&p.naive_fast]).chain(p.remedies.iter()) {
+        for s in std::iter::once(&p.naive_course)
+            .chain([&p.naive_fast])
+            .chain(p.remedies.iter())
+        {
             if let Ok(l) = s.last() {
                 let name = format!("{}: test accuracy", s.name);
                 rows.push(row("5", &name, &l.test_accuracy, String::new()));
-                rows.push(row("5", &format!("{}: spread", s.name), &l.spread, String::new()));
+                rows.push(row(
+                    "5",
+                    &format!("{}: spread", s.name),
+                    &l.spread,
+                    String::new(),
+                ));
             }
         }
     }
     let n = r.seeds.len();
     let default = r.seeds.first().copied().unwrap_or_default();
     let mut out = labkit::table(
-        &["part", "quantity", &format!("seed {default}"), &format!("mean ± std ({n} seeds)"), "reference"],
+        &[
+            "part",
+            "quantity",
+            &format!("seed {default}"),
+            &format!("mean ± std ({n} seeds)"),
+            "reference",
+        ],
         &rows,
     );
     if let Some(p) = &r.part4 {
+        let m = |s: &Option<OverSeeds>| s.as_ref().map_or("–".into(), ms);
+        let med = |s: &Option<OverSeeds>| {
+            s.as_ref()
+                .map_or("–".into(), |s| format!("{:.1}", s.median))
+        };
         out.push_str(&format!(
-            "\npart 4, mean predicted variance (pooled over seeds): correct {} vs misclassified {}; \
-             setosa {} vs versicolor/virginica {}\n",
+            "\npart 4, mean predicted variance per seed (mean ± std over seeds): \
+             correct {} vs misclassified {} (higher for the misclassified in {} of the {} seeds \
+             with mistakes; median ratio {}); setosa {} vs versicolor/virginica {} \
+             (median ratio {})\n\
+             pooled over all test flowers of all seeds: correct {}, misclassified {}, \
+             setosa {}, versicolor/virginica {}\n",
+            m(&p.var_correct),
+            m(&p.var_wrong),
+            p.wrong_above_correct,
+            p.seeds_with_errors,
+            med(&p.ratio_wrong_correct),
+            m(&p.var_setosa),
+            m(&p.var_versicolor_virginica),
+            med(&p.ratio_overlap_setosa),
             opt(p.pooled.correct),
             opt(p.pooled.wrong),
             opt(p.pooled.setosa),
@@ -171,12 +242,83 @@ pub fn summary(r: &LabReport) -> String {
         ));
     }
     if let Some(p) = &r.part5 {
-        out.push_str(&crate::part5::epoch_table(p));
+        out.push_str(&part5_table(p));
     }
     out.push_str("\nchecks:\n");
     for c in &r.checks {
         let mark = if c.met { "met" } else { "NOT met" };
         out.push_str(&format!("  [{mark}] {} (got {:.4})\n", c.goal, c.value));
     }
+    out
+}
+
+/// The printed part 5: the naive runs epoch by epoch, the freeze, the remedies.
+pub fn part5_table(p: &Part5Report) -> String {
+    let mut out = String::new();
+    for s in [&p.naive_course, &p.naive_fast] {
+        let rows: Vec<Vec<String>> = s
+            .epochs
+            .iter()
+            .map(|e| {
+                vec![
+                    e.epoch.to_string(),
+                    format!("{:.2e}", e.loss.mean),
+                    format!("{:.4}", e.spread.mean),
+                    format!("{:.4}", e.min_distance.mean),
+                    format!("{:.3}", e.train_accuracy.mean),
+                    format!("{:.3}", e.test_accuracy.mean),
+                ]
+            })
+            .collect();
+        out.push_str(&format!(
+            "\npart 5(a), {} (table lr × {}), mean over seeds:\n",
+            s.name, s.spec.table_lr_scale
+        ));
+        out.push_str(&labkit::table(
+            &[
+                "epoch",
+                "loss",
+                "spread",
+                "closest rows",
+                "train acc",
+                "test acc",
+            ],
+            &rows,
+        ));
+    }
+    let f = &p.freeze;
+    out.push_str(&format!(
+        "\npart 5(b): initial rows have norm {:.2}; epoch 1 changes the table by {:.3} \
+         (max-norm rescaling to {}); epochs 2… together by {:.3} with the gradient, \
+         {:.3} with the lookup detached\n",
+        f.initial_row_norm.mean,
+        f.first_epoch_change.mean,
+        p.max_norm,
+        f.later_change.mean,
+        f.later_change_detached
+    ));
+    for (ep, g) in &f.grad_norm {
+        out.push_str(&format!("  ‖∂loss/∂table‖ at epoch {ep}: {:.4}\n", g.mean));
+    }
+    let rows: Vec<Vec<String>> = p
+        .remedies
+        .iter()
+        .filter_map(|s| s.last().ok().map(|l| (s, l)))
+        .map(|(s, l)| {
+            vec![
+                s.name.clone(),
+                format!("{:.4} ± {:.4}", l.spread.mean, l.spread.std),
+                format!("{:.4}", l.min_distance.mean),
+                format!("{:.3}", l.train_accuracy.mean),
+                format!("{:.3} ± {:.3}", l.test_accuracy.mean, l.test_accuracy.std),
+            ]
+        })
+        .collect();
+    out.push_str("\npart 5(c), remedies with the fast table, last epoch:\n");
+    out.push_str(&labkit::table(
+        &["remedy", "spread", "closest rows", "train acc", "test acc"],
+        &rows,
+    ));
+    out.push_str(&format!("chosen: {} ({})\n", p.chosen, p.choice_rule));
     out
 }

@@ -15,6 +15,7 @@ pub struct OverSeeds {
     pub default_seed: f64,
     pub min: f64,
     pub max: f64,
+    pub median: f64,
     /// Every seed's value, in seed order.
     pub values: Vec<f64>,
 }
@@ -30,8 +31,17 @@ impl OverSeeds {
         } else {
             0.0
         };
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        let k = sorted.len();
+        let median = if k % 2 == 1 {
+            sorted[k / 2]
+        } else {
+            (sorted[k / 2 - 1] + sorted[k / 2]) / 2.0
+        };
         Some(OverSeeds {
             mean,
+            median,
             std: var.sqrt(),
             default_seed: first,
             min: values.iter().copied().fold(f64::INFINITY, f64::min),
@@ -71,7 +81,11 @@ mod tests {
         assert!((s.mean - 2.5).abs() < 1e-12);
         // sample variance = (2.25 + 0.25 + 0.25 + 2.25) / 3 = 5/3
         assert!((s.std - (5.0f64 / 3.0).sqrt()).abs() < 1e-12);
-        assert_eq!((s.default_seed, s.min, s.max), (1.0, 1.0, 4.0));
+        assert_eq!(
+            (s.default_seed, s.min, s.max, s.median),
+            (1.0, 1.0, 4.0, 2.5)
+        );
+        assert_eq!(OverSeeds::new(vec![3.0, 1.0, 2.0]).unwrap().median, 2.0);
         assert!(s.within(2.0, 0.5) && !s.within(2.0, 0.4));
         assert!(OverSeeds::new(vec![]).is_none());
         assert_eq!(s.to_string(), "2.500 ± 1.291 (seed 1.000)");

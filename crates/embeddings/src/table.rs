@@ -148,7 +148,7 @@ pub fn renormed_length(norm: f64, max_norm: f64) -> f64 {
 mod tests {
     use super::*;
     use rand::SeedableRng;
-    use tch::{nn::OptimizerConfig, nn::VarStore, Device};
+    use tch::{nn::OptimizerConfig, nn::VarStore, Device, Kind};
 
     fn rng() -> rand::rngs::StdRng {
         rand::rngs::StdRng::seed_from_u64(7)
@@ -159,13 +159,19 @@ mod tests {
         let vs = VarStore::new(Device::Cpu);
         let t = EmbeddingTable::new(&vs.root(), 10, 2, 1.0, Some(5), None, &mut rng()).unwrap();
         let before = t.snapshot();
-        assert_eq!(Vec::<f32>::try_from(&before.get(5)).unwrap(), vec![0.0, 0.0]);
+        assert_eq!(
+            Vec::<f32>::try_from(&before.get(5)).unwrap(),
+            vec![0.0, 0.0]
+        );
         let idx = Tensor::from_slice(&[1i64, 2, 4, 5, 4, 3, 2, 9, 5]).view([3, 3]);
         let mut opt = nn::Sgd::default().build(&vs, 0.5).unwrap();
         let out = t.forward(&idx).unwrap();
         assert_eq!(out.size(), vec![3, 3, 2]);
         // the looked-up padding entries are zero too
-        assert_eq!(out.get(1).get(0).abs().sum(Kind::Float).double_value(&[]), 0.0);
+        assert_eq!(
+            out.get(1).get(0).abs().sum(Kind::Float).double_value(&[]),
+            0.0
+        );
         // a loss that pulls every looked-up entry towards (1, 1)
         let loss = (out - 1.0).square().sum(Kind::Float);
         opt.backward_step(&loss);
@@ -175,7 +181,10 @@ mod tests {
             assert!(!after.get(i).equal(&before.get(i)), "row {i} moves");
         }
         for i in [0, 6, 7, 8] {
-            assert!(after.get(i).equal(&before.get(i)), "row {i} is not looked up");
+            assert!(
+                after.get(i).equal(&before.get(i)),
+                "row {i} is not looked up"
+            );
         }
     }
 
@@ -184,8 +193,12 @@ mod tests {
         let vs = VarStore::new(Device::Cpu);
         let t = EmbeddingTable::new(&vs.root(), 3, 2, 5.0, None, Some(1.0), &mut rng()).unwrap();
         let n0 = Vec::<f32>::try_from(&t.norms()).unwrap();
-        assert!(n0.iter().all(|&n| n > 1.0), "N(0, 25) rows are long: {n0:?}");
-        t.forward(&Tensor::from_slice(&[0i64, 2])).unwrap();
+        assert!(
+            n0.iter().all(|&n| n > 1.0),
+            "N(0, 25) rows are long: {n0:?}"
+        );
+        let looked_up = t.forward(&Tensor::from_slice(&[0i64, 2])).unwrap();
+        assert_eq!(looked_up.size(), vec![2, 2]);
         let n1 = Vec::<f32>::try_from(&t.norms()).unwrap();
         assert!((n1[0] - 1.0).abs() < 1e-5 && (n1[2] - 1.0).abs() < 1e-5);
         assert_eq!(n1[1], n0[1], "row 1 was not looked up");
