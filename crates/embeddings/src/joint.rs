@@ -150,6 +150,22 @@ pub struct JointRun {
 }
 
 impl JointRun {
+    /// The distance the three rows travel from epoch 1 on, along the recorded
+    /// snapshots.
+    pub fn path_length(&self) -> f64 {
+        self.trajectory
+            .windows(2)
+            .skip(1)
+            .map(|w| {
+                w[0].1
+                    .iter()
+                    .zip(&w[1].1)
+                    .map(|(a, b)| (a[0] - b[0]).hypot(a[1] - b[1]))
+                    .sum::<f64>()
+            })
+            .sum()
+    }
+
     pub fn last(&self) -> Result<&JointLog, EmbeddingsError> {
         self.logs.last().ok_or(EmbeddingsError::ZeroEpochs)
     }

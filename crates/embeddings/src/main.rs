@@ -7,11 +7,12 @@
 //! learned jointly with the net: its collapse, its "freeze", and a remedy.
 //! Every number of parts 2–5 is measured on 10 seeds (split and weights).
 //!
-//! Expect (course protocol, seeds 100–109): classifier accuracy ≈ 0.95;
-//! MSE-embedding MAE ≈ 0.2 with nearest-point accuracy ≈ 0.91; Gaussian MAE
-//! ≈ 0.14; the fast naive joint table shrinks by ≈ 95 % while the margin
-//! remedy keeps its rows apart at part 2's accuracy. `--improved` reaches
-//! accuracy ≈ 0.97 and MAE ≈ 0.09. The whole run takes a few seconds.
+//! Expect (course protocol, seeds 100–109, mean over seeds): classifier
+//! accuracy 0.952; MSE-embedding MAE 0.210 with nearest-point accuracy 0.912;
+//! Gaussian MAE 0.139. The naive joint table with a fast table shrinks from
+//! spread 0.91 to 0.07 while the margin remedy keeps its rows ≥ 0.83 apart at
+//! test accuracy 0.964. `--improved`: 0.968, 0.084 and 0.074. About 12 s on a
+//! 2-core CPU (7 s of CPU time).
 //! Outputs: results/embeddings/ (metrics.json and the figures).
 
 use anyhow::Context;

@@ -8,8 +8,10 @@
 //!   predictions coincide. At the course's speed (SGD lr 0.01 for net and
 //!   table) the rows drift together slowly; when the table learns as fast as
 //!   the net (table lr 1.0, a third of the way to its class's mean prediction
-//!   per epoch) the spread falls by ~95 % within 1,000 epochs, the loss to
-//!   ~1e-4, and the closest rows merge.
+//!   per epoch) the spread falls by ≈ 92 % within 1,000 epochs, the loss to
+//!   ≈ 1e-4, and the closest rows merge; nearest-row accuracy falls on some
+//!   seeds (0.66 on seed 101) but not to chance: nearest-row classification
+//!   does not care about scale, and the net shrinks its outputs with the table.
 //! - (b) The freeze: the first lookup rescales the N(0, 25) rows (norm ≈ 7) to
 //!   norm 1, a change of ≈ 12 in one step; afterwards the gradient reaching
 //!   the table is the class residual times lr/3 ≈ 0.003 per epoch, shrinking
@@ -36,9 +38,11 @@ pub const LOG_EPOCHS: [usize; 12] = [1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000
 /// The remedies of 5(c), in the order they are measured.
 pub fn remedies() -> Vec<Objective> {
     vec![
+        // weight 1 works too but makes the fast table oscillate (its rows
+        // travel ≈ 71 units after epoch 1 instead of ≈ 4)
         Objective::Margin {
             margin: 1.0,
-            weight: 1.0,
+            weight: 0.1,
         },
         Objective::UnitNorm,
         Objective::Prototype { weight: 0.1 },
@@ -62,6 +66,9 @@ pub struct JointSummary {
     pub name: String,
     pub spec: JointSpec,
     pub epochs: Vec<EpochStats>,
+    /// How far the three rows travel after epoch 1 (summed over the recorded
+    /// epochs): large when the table oscillates.
+    pub path_length: OverSeeds,
     pub runs: Vec<JointRun>,
 }
 
@@ -87,6 +94,8 @@ impl JointSummary {
             name: name.to_string(),
             spec,
             epochs,
+            path_length: OverSeeds::of(&runs, JointRun::path_length)
+                .ok_or(EmbeddingsError::ZeroEpochs)?,
             runs,
         })
     }
@@ -275,9 +284,10 @@ mod tests {
                 last.spread
             );
             assert!(last.loss < 1e-3 && last.min_distance < 0.06);
-            // The margin keeps every pair ≥ 0.94 apart at ≥ 0.975 test accuracy.
+            // The margin keeps every pair apart (measured: closest rows 0.82 and
+            // 0.83, spread 1.22) at test accuracy 0.983 and 0.975.
             let l = m.last().unwrap();
-            assert!(l.min_distance > 0.8 && l.spread > 1.2, "{l:?}");
+            assert!(l.min_distance > 0.7 && l.spread > 1.1, "{l:?}");
             assert!(l.test_accuracy >= 0.95, "{l:?}");
         }
         // seed 101: the collapse costs accuracy (measured 0.658 against 0.975)

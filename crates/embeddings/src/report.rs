@@ -300,9 +300,8 @@ pub fn part5_table(p: &Part5Report) -> String {
     for (ep, g) in &f.grad_norm {
         out.push_str(&format!("  ‖∂loss/∂table‖ at epoch {ep}: {:.4}\n", g.mean));
     }
-    let rows: Vec<Vec<String>> = p
-        .remedies
-        .iter()
+    let rows: Vec<Vec<String>> = std::iter::once(&p.naive_fast)
+        .chain(p.remedies.iter())
         .filter_map(|s| s.last().ok().map(|l| (s, l)))
         .map(|(s, l)| {
             vec![
@@ -311,12 +310,23 @@ pub fn part5_table(p: &Part5Report) -> String {
                 format!("{:.4}", l.min_distance.mean),
                 format!("{:.3}", l.train_accuracy.mean),
                 format!("{:.3} ± {:.3}", l.test_accuracy.mean, l.test_accuracy.std),
+                format!("{:.2}", s.path_length.mean),
             ]
         })
         .collect();
-    out.push_str("\npart 5(c), remedies with the fast table, last epoch:\n");
+    out.push_str(
+        "\npart 5(c), remedies with the fast table, last epoch \
+         (path: how far the rows travel after epoch 1):\n",
+    );
     out.push_str(&labkit::table(
-        &["remedy", "spread", "closest rows", "train acc", "test acc"],
+        &[
+            "objective",
+            "spread",
+            "closest rows",
+            "train acc",
+            "test acc",
+            "path",
+        ],
         &rows,
     ));
     out.push_str(&format!("chosen: {} ({})\n", p.chosen, p.choice_rule));
