@@ -149,6 +149,18 @@ mod tests {
     }
 
     #[test]
+    fn beta_nll_weights_each_entry_by_its_variance() {
+        // one entry: mean 0, target 1, var 2 → NLL ½(ln 2 + ½) = 0.596574;
+        // β = 1 multiplies it by var = 2, β = 0.5 by √2.
+        let one = |v: f32| Tensor::from_slice(&[v]).view([1, 1]);
+        let nll =
+            |beta| gaussian_nll_per_seed(&one(0.0), &one(1.0), &one(2.0), beta).double_value(&[0]);
+        assert!((nll(0.0) - 0.596_574).abs() < 1e-5);
+        assert!((nll(1.0) - 2.0 * 0.596_574).abs() < 1e-5);
+        assert!((nll(0.5) - 2f64.sqrt() * 0.596_574).abs() < 1e-5);
+    }
+
+    #[test]
     fn gaussian_nll_gradient_passes_the_floor() {
         let var = Tensor::from_slice(&[1e-8f32]).set_requires_grad(true);
         let z = Tensor::from_slice(&[0.0f32]);

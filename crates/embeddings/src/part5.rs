@@ -25,7 +25,9 @@
 use serde::Serialize;
 
 use crate::iris::IrisBatch;
-use crate::joint::{train, JointLog, JointRun, JointSpec, Objective, INIT_STD, MAX_NORM};
+use crate::joint::{
+    train, JointLog, JointRun, JointSpec, Objective, StepTrace, INIT_STD, MAX_NORM,
+};
 use crate::params::TrainSpec;
 use crate::stats::OverSeeds;
 use crate::EmbeddingsError;
@@ -119,6 +121,9 @@ pub struct FreezeReport {
     pub later_change_detached: f64,
     /// ‖∂loss/∂E‖ at epochs 1, 10, 100 and the last, with the gradient.
     pub grad_norm: Vec<(usize, OverSeeds)>,
+    /// The default seed's change per epoch at epochs 1, 2, 3, 10, 100 and the
+    /// last, with the gradient and with it cut off.
+    pub default_seed_steps: Vec<(usize, StepTrace, StepTrace)>,
     /// The default seed's table after epochs 0, 1, 2, 10 and the last
     /// (gradient reaching the table), and the last with it cut off.
     pub tables: Vec<(String, Vec<[f64; 2]>)>,
@@ -188,6 +193,17 @@ fn freeze_report(
         }
     }
     let (_, last) = d.trajectory.last().ok_or_else(none)?;
+    let mut default_seed_steps = Vec::new();
+    for ep in [1, 2, 3, 10, 100, e] {
+        if let (Some(a), Some(b)) = (
+            w.steps.get(ep.wrapping_sub(1)),
+            d.steps.get(ep.wrapping_sub(1)),
+        ) {
+            if !default_seed_steps.iter().any(|(k, _, _)| *k == ep) {
+                default_seed_steps.push((ep, a.clone(), b.clone()));
+            }
+        }
+    }
     tables.push((format!("epoch {e}, detached"), last.clone()));
     Ok(FreezeReport {
         initial_row_norm: OverSeeds::new(init_norm).ok_or_else(none)?,
@@ -195,6 +211,7 @@ fn freeze_report(
         later_change: OverSeeds::of(wired, sum_later).ok_or_else(none)?,
         later_change_detached: sum_later(d),
         grad_norm,
+        default_seed_steps,
         tables,
     })
 }

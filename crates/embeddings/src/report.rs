@@ -300,6 +300,32 @@ pub fn part5_table(p: &Part5Report) -> String {
     for (ep, g) in &f.grad_norm {
         out.push_str(&format!("  ‖∂loss/∂table‖ at epoch {ep}: {:.4}\n", g.mean));
     }
+    let rows: Vec<Vec<String>> = f
+        .default_seed_steps
+        .iter()
+        .map(|(ep, a, b)| {
+            vec![
+                ep.to_string(),
+                format!("{:.4}", a.renorm),
+                format!("{:.6}", a.step),
+                format!("{:.4}", a.grad),
+                format!("{:.4}", b.renorm),
+                format!("{:.6}", b.step),
+            ]
+        })
+        .collect();
+    out.push_str("  default seed, the table's change in one epoch (Frobenius norm):\n");
+    out.push_str(&labkit::table(
+        &[
+            "epoch",
+            "rescaling",
+            "step",
+            "‖gradient‖",
+            "rescaling (detached)",
+            "step (detached)",
+        ],
+        &rows,
+    ));
     let rows: Vec<Vec<String>> = std::iter::once(&p.naive_fast)
         .chain(p.remedies.iter())
         .filter_map(|s| s.last().ok().map(|l| (s, l)))
