@@ -16,18 +16,14 @@ use crate::plots::{Canvas, Marker};
 
 const GREY: RGBColor = RGBColor(150, 150, 150);
 
-fn species(c: usize) -> &'static str {
-    SPECIES.get(c).copied().unwrap_or("?")
-}
-
 /// The three label points as large crosses named by species.
 fn label_points(c: &mut Canvas, table: &[Vec<f64>]) {
-    for (k, row) in table.iter().enumerate() {
+    for (k, (row, name)) in table.iter().zip(SPECIES).enumerate() {
         if let [x, y] = row.as_slice() {
             c.markers.push(
                 Marker::dot((*x, *y), 12, class_color(k))
                     .cross()
-                    .labelled(species(k)),
+                    .labelled(name),
             );
         }
     }
@@ -129,16 +125,13 @@ pub fn trajectory(
             .map(|(_, t)| (t[k][0], t[k][1]))
             .collect()
     };
-    for k in 0..3 {
+    for (k, name) in SPECIES.iter().enumerate() {
         let pts = path_of(k);
         if let (Some(&a), Some(&b)) = (pts.first(), pts.last()) {
             c.paths.push((pts.clone(), class_color(k)));
             c.markers.push(Marker::dot(a, 7, class_color(k)).hollow());
-            c.markers.push(
-                Marker::dot(b, 7, class_color(k))
-                    .cross()
-                    .labelled(species(k)),
-            );
+            c.markers
+                .push(Marker::dot(b, 7, class_color(k)).cross().labelled(*name));
         }
     }
     species_legend(&mut c);

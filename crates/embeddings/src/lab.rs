@@ -170,10 +170,6 @@ pub fn run(params: &LabParams) -> Result<LabReport, EmbeddingsError> {
     };
     let mut timer = Instant::now();
     let pb = labkit::progress(params.parts.len() as u64, "embeddings");
-    pb.set_message(format!(
-        "part {}",
-        params.parts.first().map_or(0, |p| p.number())
-    ));
     let mut lap = |part: Part, seconds: &mut Vec<(u8, f64)>| {
         seconds.push((part.number(), timer.elapsed().as_secs_f64()));
         timer = Instant::now();

@@ -18,8 +18,10 @@
 //! Modules: [`params`] (settings and their checks), [`iris`] (the split),
 //! [`net`] (networks and optimisers), [`table`] (the embedding table),
 //! [`loss`] (Gaussian NLL, errors, nearest-label classification),
-//! [`stats`] (mean ± std), [`part1`]…[`part5`] (one experiment each, on one seed),
-//! [`joint`] (the joint-learning loop of part 5), [`plots`] and [`lab`] (the whole run).
+//! [`stats`] (mean ± std), [`part1`]…[`part5`] (one experiment each, on all
+//! seeds at once), [`joint`] (the joint-learning loop of part 5), [`plots`] and
+//! [`figures`] (the figures), [`report`] (goals and printed tables) and [`lab`]
+//! (the whole run).
 
 pub mod figures;
 pub mod iris;

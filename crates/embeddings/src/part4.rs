@@ -4,9 +4,12 @@
 //! (100→2, softplus); the loss is the Gaussian negative log-likelihood
 //! (`nn.GaussianNLLLoss`). Course protocol: AdamW lr 1e-3, 1,000 epochs.
 //! The notebook reported a test MAE of 0.0631 on one split; over 10 seeded
-//! splits PyTorch gives 0.100 ± 0.044. The question: is the predicted variance
-//! larger where the classes overlap (versicolor/virginica) and on the flowers
-//! the model gets wrong?
+//! splits PyTorch gives 0.100 ± 0.044. Here, seeds 100–109: 0.139 ± 0.101
+//! (seed 100: 0.088); improved protocol 0.074 ± 0.046. The question: is the
+//! predicted variance larger where the classes overlap (versicolor/virginica)
+//! and on the flowers the model gets wrong? Here: versicolor/virginica get a
+//! median 14× the variance of setosa; misclassified flowers 1.4× that of the
+//! correct ones (higher on 8 of 10 seeds).
 
 use serde::Serialize;
 use tch::{nn::VarStore, Kind};

@@ -20,7 +20,9 @@
 //!   exactly nothing.
 //! - (c) Remedies, each run with the fast table: a margin between rows, unit-
 //!   length rows, and a nearest-row classification term. One is chosen by a
-//!   rule on the training flowers only.
+//!   rule on the training flowers only. Here (seeds 100–109): the margin keeps
+//!   its rows ≥ 0.83 apart at test accuracy 0.964 ± 0.020 (part 2: 0.952);
+//!   unit-length rows merge in angle (accuracy 0.873).
 
 use serde::Serialize;
 

@@ -203,7 +203,7 @@ pub fn summary(r: &LabReport) -> String {
         }
     }
     let n = r.seeds.len();
-    let default = r.seeds.first().copied().unwrap_or_default();
+    let default = r.params.seed;
     let mut out = labkit::table(
         &[
             "part",
