@@ -214,6 +214,30 @@ pub fn summary(r: &LabReport) -> String {
         ],
         &rows,
     );
+    if let Some(run) = r.part2.as_ref().and_then(|p| p.runs.first()) {
+        let rows: Vec<Vec<String>> = run
+            .confusion
+            .iter()
+            .zip(crate::iris::SPECIES)
+            .map(|(row, name)| {
+                std::iter::once(format!("true {name}"))
+                    .chain(row.iter().map(|n| n.to_string()))
+                    .collect()
+            })
+            .collect();
+        out.push_str(&format!(
+            "\npart 2, seed {}: confusion matrix of the test flowers; per-class precision {:.3?}, recall {:.3?}\n",
+            run.seed, run.precision, run.recall
+        ));
+        let mut header = vec![String::new()];
+        header.extend(
+            crate::iris::SPECIES
+                .iter()
+                .map(|n| format!("predicted {n}")),
+        );
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        out.push_str(&labkit::table(&header, &rows));
+    }
     if let Some(p) = &r.part4 {
         let m = |s: &Option<OverSeeds>| s.as_ref().map_or("–".into(), ms);
         let med = |s: &Option<OverSeeds>| {
