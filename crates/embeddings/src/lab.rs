@@ -1,0 +1,279 @@
+//! The whole run: the chosen parts on every seed, the figures and `metrics.json`.
+
+use std::time::Instant;
+
+use labkit::RunDir;
+use serde::Serialize;
+
+use crate::iris::IrisBatch;
+use crate::params::{LabParams, Part};
+use crate::part1::TableRun;
+use crate::part2::ClassifierRun;
+use crate::part3::RegressionRun;
+use crate::part4::{pooled_variance, GaussianRun};
+use crate::part5::Part5Report;
+use crate::report::{checks, Check};
+use crate::stats::OverSeeds;
+use crate::{figures, EmbeddingsError};
+
+/// Part 2 over seeds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Part2Report {
+    pub accuracy: OverSeeds,
+    pub macro_precision: OverSeeds,
+    pub macro_recall: OverSeeds,
+    pub micro_precision: OverSeeds,
+    pub micro_recall: OverSeeds,
+    pub train_accuracy: OverSeeds,
+    pub runs: Vec<ClassifierRun>,
+}
+
+/// Part 3 over seeds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Part3Report {
+    pub mae: OverSeeds,
+    pub nearest_accuracy: OverSeeds,
+    pub train_mae: OverSeeds,
+    pub runs: Vec<RegressionRun>,
+}
+
+/// Mean predicted variance of groups of test flowers, pooled over all seeds.
+#[derive(Debug, Clone, Serialize)]
+pub struct PooledVariance {
+    pub correct: Option<f64>,
+    pub wrong: Option<f64>,
+    pub setosa: Option<f64>,
+    pub versicolor_virginica: Option<f64>,
+}
+
+/// Part 4 over seeds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Part4Report {
+    pub mae: OverSeeds,
+    pub nearest_accuracy: OverSeeds,
+    /// Per-seed group means (over the seeds where the group is not empty).
+    pub var_correct: Option<OverSeeds>,
+    pub var_wrong: Option<OverSeeds>,
+    pub var_setosa: Option<OverSeeds>,
+    pub var_versicolor_virginica: Option<OverSeeds>,
+    /// Seeds with at least one misclassified test flower.
+    pub seeds_with_errors: usize,
+    /// … of which those whose misclassified flowers have the larger mean variance.
+    pub wrong_above_correct: usize,
+    /// Per seed: mean variance of the misclassified / of the correct flowers
+    /// (seeds with mistakes), and of versicolor+virginica / of setosa.
+    pub ratio_wrong_correct: Option<OverSeeds>,
+    pub ratio_overlap_setosa: Option<OverSeeds>,
+    pub pooled: PooledVariance,
+    pub runs: Vec<GaussianRun>,
+}
+
+/// What `metrics.json` holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct LabReport {
+    pub lab: &'static str,
+    pub params: LabParams,
+    pub device: String,
+    pub seeds: Vec<u64>,
+    pub part1: Option<TableRun>,
+    pub part2: Option<Part2Report>,
+    pub part3: Option<Part3Report>,
+    pub part4: Option<Part4Report>,
+    pub part5: Option<Part5Report>,
+    /// The goals of the issue: the course protocol against PyTorch's figures,
+    /// the improved protocol against the notebooks' single numbers.
+    pub checks: Vec<Check>,
+    pub plots: Vec<String>,
+    /// Wall-clock seconds of each part (training, scoring and its figures).
+    pub part_seconds: Vec<(u8, f64)>,
+    pub total_seconds: f64,
+}
+
+fn over(v: Vec<f64>) -> Result<OverSeeds, EmbeddingsError> {
+    OverSeeds::new(v).ok_or(EmbeddingsError::TooFewSeeds(0))
+}
+
+fn some_over(v: impl Iterator<Item = Option<f64>>) -> Option<OverSeeds> {
+    OverSeeds::new(v.flatten().collect())
+}
+
+fn part2_report(runs: Vec<ClassifierRun>) -> Result<Part2Report, EmbeddingsError> {
+    let of = |f: fn(&ClassifierRun) -> f64| over(runs.iter().map(f).collect());
+    Ok(Part2Report {
+        accuracy: of(|r| r.accuracy)?,
+        macro_precision: of(|r| r.macro_precision)?,
+        macro_recall: of(|r| r.macro_recall)?,
+        micro_precision: of(|r| r.micro_precision)?,
+        micro_recall: of(|r| r.micro_recall)?,
+        train_accuracy: of(|r| r.train_accuracy)?,
+        runs,
+    })
+}
+
+fn part4_report(runs: Vec<GaussianRun>) -> Result<Part4Report, EmbeddingsError> {
+    Ok(Part4Report {
+        mae: over(runs.iter().map(|r| r.mae).collect())?,
+        nearest_accuracy: over(runs.iter().map(|r| r.nearest_accuracy).collect())?,
+        var_correct: some_over(runs.iter().map(|r| r.var_correct)),
+        var_wrong: some_over(runs.iter().map(|r| r.var_wrong)),
+        var_setosa: some_over(runs.iter().map(|r| r.var_setosa)),
+        var_versicolor_virginica: some_over(runs.iter().map(|r| r.var_versicolor_virginica)),
+        seeds_with_errors: runs.iter().filter(|r| r.n_wrong > 0).count(),
+        ratio_wrong_correct: some_over(runs.iter().map(|r| Some(r.var_wrong? / r.var_correct?))),
+        ratio_overlap_setosa: some_over(
+            runs.iter()
+                .map(|r| Some(r.var_versicolor_virginica? / r.var_setosa?)),
+        ),
+        wrong_above_correct: runs
+            .iter()
+            .filter(|r| matches!((r.var_wrong, r.var_correct), (Some(w), Some(c)) if w > c))
+            .count(),
+        pooled: PooledVariance {
+            correct: pooled_variance(&runs, |r, i| r.correct[i]),
+            wrong: pooled_variance(&runs, |r, i| !r.correct[i]),
+            setosa: pooled_variance(&runs, |r, i| r.labels[i] == 0),
+            versicolor_virginica: pooled_variance(&runs, |r, i| r.labels[i] != 0),
+        },
+        runs,
+    })
+}
+
+/// Runs the chosen parts, writes the figures and `metrics.json` under `params.out`.
+pub fn run(params: &LabParams) -> Result<LabReport, EmbeddingsError> {
+    params.check()?;
+    let start = Instant::now();
+    let dir = RunDir::create(&params.out)?;
+    let ext = params.format.ext();
+    let mut plots = Vec::new();
+    let mut plot = |name: &str| -> std::path::PathBuf {
+        let file = format!("{name}.{ext}");
+        let p = dir.path(&file);
+        plots.push(file);
+        p
+    };
+    let seeds = params.seeds();
+    let wants = |p: Part| params.parts.contains(&p);
+    let mut report = LabReport {
+        lab: "embeddings",
+        params: params.clone(),
+        device: torch_util::device_name(params.device),
+        seeds: seeds.clone(),
+        part1: None,
+        part2: None,
+        part3: None,
+        part4: None,
+        part5: None,
+        checks: Vec::new(),
+        plots: Vec::new(),
+        part_seconds: Vec::new(),
+        total_seconds: 0.0,
+    };
+    let mut timer = Instant::now();
+    let pb = labkit::progress(params.parts.len() as u64, "embeddings");
+    let mut lap = |part: Part, seconds: &mut Vec<(u8, f64)>| {
+        seconds.push((part.number(), timer.elapsed().as_secs_f64()));
+        timer = Instant::now();
+        pb.inc(1);
+        pb.set_message(format!("part {} done", part.number()));
+    };
+    if wants(Part::Table) {
+        let r = crate::part1::run(params.seed, params.device)?;
+        figures::table(&plot("part1_table"), &r)?;
+        report.part1 = Some(r);
+        lap(Part::Table, &mut report.part_seconds);
+    }
+    let proto = &params.protocol;
+    let needs_data = params.parts.iter().any(|&p| p != Part::Table);
+    if needs_data {
+        let data = IrisBatch::new(
+            &seeds,
+            params.train_fraction,
+            proto.stratified,
+            proto.standardize,
+            params.device,
+        )?;
+        let labels0 = &data.labels_test[0];
+        if wants(Part::Classifier) {
+            report.part2 = Some(part2_report(crate::part2::run(&data, &proto.classifier)?)?);
+            lap(Part::Classifier, &mut report.part_seconds);
+        }
+        if wants(Part::Regression) {
+            let runs = crate::part3::run(&data, &proto.regression, proto.clip_to_labels)?;
+            figures::regression(&plot("part3_regression"), &runs[0], labels0)?;
+            report.part3 = Some(Part3Report {
+                mae: over(runs.iter().map(|r| r.mae).collect())?,
+                nearest_accuracy: over(runs.iter().map(|r| r.nearest_accuracy).collect())?,
+                train_mae: over(runs.iter().map(|r| r.train_mae).collect())?,
+                runs,
+            });
+            lap(Part::Regression, &mut report.part_seconds);
+        }
+        if wants(Part::Gaussian) {
+            let runs =
+                crate::part4::run(&data, &proto.gaussian, proto.clip_to_labels, proto.nll_beta)?;
+            figures::gaussian(&plot("part4_gaussian"), &runs[0], labels0)?;
+            report.part4 = Some(part4_report(runs)?);
+            lap(Part::Gaussian, &mut report.part_seconds);
+        }
+        if wants(Part::Joint) {
+            let r = crate::part5::run(&data, &proto.joint)?;
+            let chosen = r
+                .remedies
+                .iter()
+                .find(|s| s.name == r.chosen)
+                .ok_or(EmbeddingsError::ZeroEpochs)?;
+            figures::trajectory(
+                &plot("part5_trajectory_naive_course"),
+                "naive joint MSE, course speed: the rows drift together slowly",
+                &r.naive_course.runs[0],
+                labels0,
+            )?;
+            figures::trajectory(
+                &plot("part5_trajectory_naive_fast"),
+                "naive joint MSE, fast table: the rows collapse",
+                &r.naive_fast.runs[0],
+                labels0,
+            )?;
+            figures::trajectory(
+                &plot(&format!("part5_trajectory_{}", chosen.name)),
+                &format!("remedy '{}' (fast table): the rows stay apart", chosen.name),
+                &chosen.runs[0],
+                labels0,
+            )?;
+            let mut all = vec![&r.naive_course, &r.naive_fast];
+            all.extend(r.remedies.iter());
+            figures::curves(
+                &plot("part5_spread"),
+                "mean distance between label rows (mean over seeds)",
+                "spread",
+                &all,
+                |e| e.spread.mean,
+            )?;
+            figures::curves(
+                &plot("part5_accuracy"),
+                "test accuracy of the nearest row (mean over seeds)",
+                "accuracy",
+                &all,
+                |e| e.test_accuracy.mean,
+            )?;
+            report.part5 = Some(r);
+            lap(Part::Joint, &mut report.part_seconds);
+        }
+    }
+    pb.finish_and_clear();
+    report.checks = checks(&report);
+    report.plots = plots;
+    report.total_seconds = start.elapsed().as_secs_f64();
+    dir.write_json("metrics.json", &report)?;
+    Ok(report)
+}
+
+/// Everything the binary prints after a run.
+pub fn printout(r: &LabReport) -> String {
+    let mut out = String::new();
+    if let Some(p1) = &r.part1 {
+        out.push_str(&crate::part1::describe(p1));
+    }
+    out.push_str(&crate::report::summary(r));
+    out
+}

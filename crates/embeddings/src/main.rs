@@ -1,0 +1,137 @@
+//! `cargo run -p embeddings`: Lab 3, label embeddings on Iris.
+//!
+//! Task: on a seeded 20 % / 80 % split of the 150 Iris flowers, (1) an
+//! embedding table with a padding entry, (2) a classifier 4→100→100→3,
+//! (3) regression onto a fixed random 2-D embedding of the labels, (4) the
+//! same with a variance head and the Gaussian NLL, (5) the label embedding
+//! learned jointly with the net: its collapse, its "freeze", and a remedy.
+//! Every number of parts 2–5 is measured on 10 seeds (split and weights).
+//!
+//! Expect (course protocol, seeds 100–109, mean over seeds): classifier
+//! accuracy 0.952; MSE-embedding MAE 0.210 with nearest-point accuracy 0.912;
+//! Gaussian MAE 0.139. The naive joint table with a fast table shrinks from
+//! spread 0.91 to 0.07 while the margin remedy keeps its rows ≥ 0.83 apart at
+//! test accuracy 0.964. `--improved`: 0.968, 0.084 and 0.074. About 12 s on a
+//! 2-core CPU (7 s of CPU time).
+//! Outputs: results/embeddings/ (metrics.json and the figures).
+
+use anyhow::Context;
+use clap::{parser::ValueSource, ArgMatches, CommandFactory, FromArgMatches, Parser};
+use embeddings::params::{LabParams, Part, Protocol};
+use embeddings::EmbeddingsError;
+use torch_util::DeviceArg;
+
+/// Label embeddings on Iris: classifier, regression onto label points,
+/// Gaussian NLL and joint learning of the labels (Lab 3).
+///
+/// With no arguments, runs all five parts with the course's protocol on 10
+/// seeds and writes results/embeddings/.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about)]
+struct Args {
+    #[command(flatten)]
+    common: labkit::CommonArgs,
+    /// Where to train: auto uses CUDA when libtorch sees a GPU
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    device: DeviceArg,
+    /// Run only this part (1–5)
+    #[arg(long, value_name = "N")]
+    part: Option<Part>,
+    /// The improved protocol instead of the course's (stratified split, SGD lr
+    /// 0.003 for the classifier, longer regressions with input jitter and
+    /// clipped outputs; see the handout); writes results/embeddings/improved/
+    /// unless --out is given
+    #[arg(long)]
+    improved: bool,
+    /// Seeds of the spread: --seed, --seed + 1, …
+    #[arg(long, default_value_t = LabParams::default().n_seeds)]
+    seeds: usize,
+    /// Epochs of every training run [default: the protocol's, 1,000 or 2,000]
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Share of the flowers used for training
+    #[arg(long, default_value_t = LabParams::default().train_fraction)]
+    train_fraction: f64,
+    /// CPU threads for libtorch (these small problems run fastest on one)
+    #[arg(long, default_value_t = LabParams::default().threads)]
+    threads: i32,
+}
+
+/// The flags part 1 has no use for.
+const UNUSED_BY_PART1: [(&str, &str); 4] = [
+    ("improved", "--improved"),
+    ("seeds", "--seeds"),
+    ("epochs", "--epochs"),
+    ("train_fraction", "--train-fraction"),
+];
+
+fn main() -> std::process::ExitCode {
+    let matches = Args::command().get_matches();
+    labkit::finish(
+        Args::from_arg_matches(&matches)
+            .map_err(anyhow::Error::from)
+            .and_then(|a| run(a, &matches)),
+    )
+}
+
+fn run(args: Args, matches: &ArgMatches) -> anyhow::Result<()> {
+    if args.part == Some(Part::Table) {
+        for (id, flag) in UNUSED_BY_PART1 {
+            if matches.value_source(id) == Some(ValueSource::CommandLine) {
+                return Err(EmbeddingsError::FlagUnusedByPart1 { flag }.into());
+            }
+        }
+    }
+    let mut protocol = if args.improved {
+        Protocol::improved()
+    } else {
+        Protocol::course()
+    };
+    if let Some(e) = args.epochs {
+        protocol = protocol.with_epochs(e);
+    }
+    let default_out = if args.improved {
+        labkit::default_out("embeddings").join("improved")
+    } else {
+        labkit::default_out("embeddings")
+    };
+    let params = LabParams {
+        seed: args.common.seed,
+        n_seeds: args.seeds,
+        parts: args.part.map_or_else(|| Part::ALL.to_vec(), |p| vec![p]),
+        protocol,
+        train_fraction: args.train_fraction,
+        threads: args.threads,
+        device: args.device.resolve()?,
+        out: args.common.out.clone().unwrap_or(default_out),
+        format: args.common.format,
+    };
+    params
+        .check()
+        .context("invalid settings (nothing was run)")?;
+    tch::set_num_threads(params.threads);
+    println!("{}", torch_util::device_report(params.device));
+    let report = embeddings::lab::run(&params).with_context(|| {
+        format!(
+            "embeddings run failed (output folder {})",
+            params.out.display()
+        )
+    })?;
+    println!("{}", embeddings::lab::printout(&report));
+    let parts: Vec<String> = report
+        .part_seconds
+        .iter()
+        .map(|(p, s)| format!("part {p} {s:.1} s"))
+        .collect();
+    println!("time: {}", parts.join(", "));
+    println!(
+        "{:?} protocol, seeds {}–{}; wrote {}/metrics.json and {} figure(s); total {}",
+        params.protocol.name,
+        params.seed,
+        params.seed + params.n_seeds as u64 - 1,
+        params.out.display(),
+        report.plots.len(),
+        labkit::fmt_duration(std::time::Duration::from_secs_f64(report.total_seconds))
+    );
+    Ok(())
+}

@@ -1,0 +1,331 @@
+//! The networks of parts 2–5, trained on all seeds at once, and their loop.
+//!
+//! **Seeds as a batch.** A 30-flower problem is far too small to keep a CPU
+//! busy: a training step costs libtorch's per-operation overhead, not
+//! arithmetic. So the S seeds of a run are stacked: every weight has a leading
+//! seed dimension (`w: S × in × out`), inputs are `S × N × D`, and each layer is
+//! one batched product (`baddbmm`). The loss is the *sum* of the per-seed mean
+//! losses, so seed s's weights receive exactly the gradient of seed s's loss,
+//! and element-wise optimisers (SGD, Adam, AdamW) update every seed as if it
+//! were trained alone. Ten seeds then cost about as much as one.
+//!
+//! **Initialisation.** Weights are drawn the way `torch.nn.Linear` draws them,
+//! U(−1/√fan_in, 1/√fan_in) for weights and biases, from each seed's own Rust
+//! RNG rather than libtorch's global one: a seed's network does not depend on
+//! which other seeds share its batch. (tch's `nn::linear` uses a Kaiming bound
+//! √6 times larger, which is not the course's network.)
+
+use rand::rngs::StdRng;
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
+
+use crate::params::{rng_for, Optimizer, TrainSpec};
+use crate::EmbeddingsError;
+
+/// Draws `n` numbers from `sample` as an f32 vector.
+fn draws<R: Rng + ?Sized>(
+    n: usize,
+    rng: &mut R,
+    mut sample: impl FnMut(&mut R) -> f64,
+) -> Vec<f32> {
+    (0..n).map(|_| sample(rng) as f32).collect()
+}
+
+/// One standard normal draw.
+pub fn std_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    <StandardNormal as Distribution<f64>>::sample(&StandardNormal, rng)
+}
+
+/// An `S × shape` tensor whose slice s holds draws from `sample` with `rngs[s]`.
+pub fn per_seed(
+    rngs: &mut [StdRng],
+    shape: &[i64],
+    device: Device,
+    mut sample: impl FnMut(&mut StdRng) -> f64,
+) -> Tensor {
+    let n: i64 = shape.iter().product();
+    let mut v = Vec::with_capacity(rngs.len() * n as usize);
+    for r in rngs.iter_mut() {
+        v.extend(draws(n as usize, r, &mut sample));
+    }
+    let mut full = vec![rngs.len() as i64];
+    full.extend_from_slice(shape);
+    Tensor::from_slice(&v)
+        .view(full.as_slice())
+        .to_device(device)
+}
+
+/// One RNG per (seed, member), seed-major: member 0 of a seed draws from
+/// `rng_for(seed, stream)`, so a one-network "ensemble" is the plain network.
+pub fn member_rngs(seeds: &[u64], stream: u64, members: usize) -> Vec<StdRng> {
+    seeds
+        .iter()
+        .flat_map(|&s| (0..members as u64).map(move |m| rng_for(s, stream + 1000 * m)))
+        .collect()
+}
+
+/// Repeats each seed's slice `members` times along the first dimension: S × … → S·K × ….
+pub fn per_member(t: &Tensor, members: usize) -> Tensor {
+    if members == 1 {
+        return t.shallow_clone();
+    }
+    t.repeat_interleave_self_int(members as i64, 0, None)
+}
+
+/// Averages the members of each seed: S·K × … → S × ….
+pub fn member_mean(t: &Tensor, members: usize) -> Tensor {
+    if members == 1 {
+        return t.shallow_clone();
+    }
+    let mut shape = t.size();
+    let sk = shape[0];
+    shape[0] = members as i64;
+    shape.insert(0, sk / members as i64);
+    t.view(shape.as_slice())
+        .mean_dim([1i64].as_slice(), false, t.kind())
+}
+
+/// Averages consecutive groups of `members` numbers (per-member → per-seed).
+pub fn chunk_mean(v: &[f64], members: usize) -> Vec<f64> {
+    v.chunks(members.max(1))
+        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
+        .collect()
+}
+
+/// A fully connected ReLU network `sizes = [D, h1, …, out]`, one copy per seed.
+#[derive(Debug)]
+pub struct Mlp {
+    /// (weight S × in × out, bias S × 1 × out) per layer.
+    layers: Vec<(Tensor, Tensor)>,
+    /// Apply ReLU after the last layer too (a trunk feeding heads).
+    relu_out: bool,
+}
+
+impl Mlp {
+    /// Creates the layers under `vs` with PyTorch's default initialisation,
+    /// seed s's weights drawn from `rngs[s]`.
+    pub fn new(
+        vs: &nn::Path,
+        sizes: &[usize],
+        relu_out: bool,
+        rngs: &mut [StdRng],
+    ) -> Result<Self, EmbeddingsError> {
+        let device = vs.device();
+        let mut layers = Vec::new();
+        for (k, pair) in sizes.windows(2).enumerate() {
+            let (i, o) = (pair[0] as i64, pair[1] as i64);
+            let bound = 1.0 / (pair[0] as f64).sqrt();
+            let u = |r: &mut StdRng| r.gen_range(-bound..bound);
+            let w = per_seed(rngs, &[i, o], device, u);
+            let b = per_seed(rngs, &[1, o], device, u);
+            layers.push((
+                vs.f_var_copy(&format!("w{}", k + 1), &w)?,
+                vs.f_var_copy(&format!("b{}", k + 1), &b)?,
+            ));
+        }
+        Ok(Mlp { layers, relu_out })
+    }
+
+    /// x (S × N × D) → S × N × out.
+    pub fn forward(&self, x: &Tensor) -> Tensor {
+        let last = self.layers.len().saturating_sub(1);
+        let mut h = x.shallow_clone();
+        for (k, (w, b)) in self.layers.iter().enumerate() {
+            h = b.baddbmm(&h, w, 1.0, 1.0);
+            if k < last || self.relu_out {
+                h = h.relu();
+            }
+        }
+        h
+    }
+}
+
+/// The Gaussian model of part 4: a trunk 4→100→100 (ReLU) with a mean head
+/// (100→2) and a variance head (100→2, softplus).
+#[derive(Debug)]
+pub struct GaussianNet {
+    trunk: Mlp,
+    mean: Mlp,
+    var: Mlp,
+}
+
+impl GaussianNet {
+    pub fn new(
+        vs: &nn::Path,
+        sizes: &[usize],
+        out: usize,
+        rngs: &mut [StdRng],
+    ) -> Result<Self, EmbeddingsError> {
+        let h = sizes.last().copied().unwrap_or(1);
+        Ok(GaussianNet {
+            trunk: Mlp::new(&(vs / "trunk"), sizes, true, rngs)?,
+            mean: Mlp::new(&(vs / "mean"), &[h, out], false, rngs)?,
+            var: Mlp::new(&(vs / "var"), &[h, out], false, rngs)?,
+        })
+    }
+
+    /// x (S × N × D) → (mean S × N × out, variance S × N × out, all > 0).
+    pub fn forward(&self, x: &Tensor) -> (Tensor, Tensor) {
+        let h = self.trunk.forward(x);
+        (self.mean.forward(&h), self.var.forward(&h).softplus())
+    }
+}
+
+/// The optimiser of `spec` over every variable of `vs`.
+pub fn optimizer(vs: &nn::VarStore, spec: &TrainSpec) -> Result<nn::Optimizer, EmbeddingsError> {
+    let wd = spec.weight_decay;
+    let opt = match spec.optimizer {
+        Optimizer::Sgd => nn::Sgd {
+            wd,
+            ..Default::default()
+        }
+        .build(vs, spec.lr)?,
+        Optimizer::Adam => nn::Adam::default().wd(wd).build(vs, spec.lr)?,
+        Optimizer::AdamW => nn::AdamW::default().wd(wd).build(vs, spec.lr)?,
+    };
+    Ok(opt)
+}
+
+/// The training inputs of one epoch: `x` plus N(0, noise²) per entry, drawn
+/// from each seed's RNG (`x` is S × N × D).
+pub fn noisy(x: &Tensor, noise: f64, rngs: &mut [StdRng]) -> Tensor {
+    if noise == 0.0 {
+        return x.shallow_clone();
+    }
+    let shape = &x.size()[1..];
+    x + per_seed(rngs, shape, x.device(), |r| noise * std_normal(r))
+}
+
+/// The per-seed loss of every epoch of a training run.
+#[derive(Debug, Clone)]
+pub struct Fitted {
+    /// `losses[epoch][seed]`.
+    pub losses: Vec<Vec<f64>>,
+}
+
+impl Fitted {
+    /// Each seed's loss in the last epoch.
+    pub fn final_loss(&self) -> Result<&[f64], EmbeddingsError> {
+        self.losses
+            .last()
+            .map(Vec::as_slice)
+            .ok_or(EmbeddingsError::ZeroEpochs)
+    }
+}
+
+/// Trains by whole-batch steps: `loss(x)` gives the per-seed losses (length S)
+/// on (possibly noisy) training inputs `x`; their sum is minimised. The losses
+/// are read back from the device once, at the end.
+pub fn fit(
+    vs: &nn::VarStore,
+    spec: &TrainSpec,
+    x_train: &Tensor,
+    rngs: &mut [StdRng],
+    what: &'static str,
+    mut loss: impl FnMut(&Tensor) -> Tensor,
+) -> Result<Fitted, EmbeddingsError> {
+    spec.check()?;
+    let mut opt = optimizer(vs, spec)?;
+    let mut history = Vec::with_capacity(spec.epochs);
+    for _ in 0..spec.epochs {
+        let x = noisy(x_train, spec.input_noise, rngs);
+        let l = loss(&x);
+        opt.backward_step(&l.sum(Kind::Float));
+        history.push(l.detach());
+    }
+    let all = Tensor::stack(&history, 0)
+        .to_kind(Kind::Double)
+        .to_device(Device::Cpu);
+    let losses = torch_util::to_array2(&all)?;
+    check_finite(losses.outer_iter().map(|r| r.to_vec()), what).map(|losses| Fitted { losses })
+}
+
+/// Fails with [`EmbeddingsError::Diverged`] at the first non-finite loss.
+pub fn check_finite(
+    rows: impl Iterator<Item = Vec<f64>>,
+    what: &'static str,
+) -> Result<Vec<Vec<f64>>, EmbeddingsError> {
+    let mut out = Vec::new();
+    for (i, r) in rows.enumerate() {
+        if let Some(&l) = r.iter().find(|l| !l.is_finite()) {
+            return Err(EmbeddingsError::Diverged {
+                what,
+                epoch: i + 1,
+                loss: l,
+            });
+        }
+        out.push(r);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loss::per_seed_mean;
+    use tch::nn::VarStore;
+
+    fn rngs(seeds: &[u64]) -> Vec<StdRng> {
+        seeds.iter().map(|&s| rng_for(s, 0)).collect()
+    }
+
+    #[test]
+    fn a_seed_does_not_depend_on_its_batch_and_init_matches_pytorch_bounds() {
+        let x = Tensor::ones([1, 2, 4], (Kind::Float, Device::Cpu));
+        let run = |seeds: &[u64]| {
+            let vs = VarStore::new(Device::Cpu);
+            let m = Mlp::new(&vs.root(), &[4, 100, 3], false, &mut rngs(seeds)).unwrap();
+            let out = m.forward(&x.expand([seeds.len() as i64, 2, 4], false));
+            (vs, m, out)
+        };
+        let (_, a, out_a) = run(&[1, 2]);
+        let (_, _, out_b) = run(&[2]);
+        let (_, _, out_c) = run(&[1]);
+        assert!(out_a.get(1).allclose(&out_b.get(0), 1e-6, 1e-6, false));
+        assert!(out_a.get(0).allclose(&out_c.get(0), 1e-6, 1e-6, false));
+        assert!(!out_a.get(0).allclose(&out_a.get(1), 1e-3, 1e-3, false));
+        // fan_in 4 → |w| < 0.5; fan_in 100 → |w| < 0.1
+        let max = |t: &Tensor| t.abs().max().double_value(&[]);
+        assert!(max(&a.layers[0].0) < 0.5 && max(&a.layers[0].0) > 0.45);
+        assert!(max(&a.layers[1].0) < 0.1);
+        assert_eq!(a.layers[0].0.size(), vec![2, 4, 100]);
+    }
+
+    #[test]
+    fn summed_losses_train_each_seed_as_if_alone() {
+        // Two seeds trained together reach the weights each reaches alone.
+        let x = Tensor::from_slice(&[0.5f32, -1.0, 2.0, 0.3, 1.5, -0.7, 0.1, 0.9]).view([1, 2, 4]);
+        let target = Tensor::from_slice(&[1.0f32, -1.0, 0.0, 2.0]).view([1, 2, 2]);
+        let spec = TrainSpec::new(Optimizer::Adam, 1e-2, 0.0, 20);
+        let train = |seeds: &[u64]| {
+            let s = seeds.len() as i64;
+            let vs = VarStore::new(Device::Cpu);
+            let mut r = rngs(seeds);
+            let m = Mlp::new(&vs.root(), &[4, 8, 2], false, &mut r).unwrap();
+            let xs = x.expand([s, 2, 4], false);
+            let f = fit(&vs, &spec, &xs, &mut r, "test", |x| {
+                per_seed_mean(&(m.forward(x) - &target).square())
+            })
+            .unwrap();
+            (m.forward(&xs), f)
+        };
+        let (both, f2) = train(&[3, 4]);
+        let (alone, f1) = train(&[4]);
+        assert!(both.get(1).allclose(&alone.get(0), 1e-5, 1e-5, false));
+        assert!((f2.final_loss().unwrap()[1] - f1.final_loss().unwrap()[0]).abs() < 1e-6);
+        assert_eq!(f2.losses.len(), 20);
+    }
+
+    #[test]
+    fn variance_head_is_positive() {
+        let vs = VarStore::new(Device::Cpu);
+        let mut r = rngs(&[0, 1, 2]);
+        let m = GaussianNet::new(&vs.root(), &[4, 10, 10], 2, &mut r).unwrap();
+        let x = per_seed(&mut r, &[7, 4], Device::Cpu, |r| 3.0 * std_normal(r));
+        let (mu, var) = m.forward(&x);
+        assert_eq!(mu.size(), vec![3, 7, 2]);
+        assert!(var.min().double_value(&[]) > 0.0);
+        assert_eq!(vs.trainable_variables().len(), 8);
+    }
+}
