@@ -3,91 +3,15 @@
 use std::time::Instant;
 
 use labkit::RunDir;
-use serde::Serialize;
 
 use crate::iris::IrisBatch;
 use crate::params::{LabParams, Part};
-use crate::part1::TableRun;
 use crate::part2::ClassifierRun;
-use crate::part3::RegressionRun;
 use crate::part4::{pooled_variance, GaussianRun};
-use crate::part5::Part5Report;
-use crate::report::{checks, Check};
+use crate::report::checks;
 use crate::stats::OverSeeds;
+pub use crate::summary::{LabReport, Part2Report, Part3Report, Part4Report, PooledVariance};
 use crate::{figures, EmbeddingsError};
-
-/// Part 2 over seeds.
-#[derive(Debug, Clone, Serialize)]
-pub struct Part2Report {
-    pub accuracy: OverSeeds,
-    pub macro_precision: OverSeeds,
-    pub macro_recall: OverSeeds,
-    pub micro_precision: OverSeeds,
-    pub micro_recall: OverSeeds,
-    pub train_accuracy: OverSeeds,
-    pub runs: Vec<ClassifierRun>,
-}
-
-/// Part 3 over seeds.
-#[derive(Debug, Clone, Serialize)]
-pub struct Part3Report {
-    pub mae: OverSeeds,
-    pub nearest_accuracy: OverSeeds,
-    pub train_mae: OverSeeds,
-    pub runs: Vec<RegressionRun>,
-}
-
-/// Mean predicted variance of groups of test flowers, pooled over all seeds.
-#[derive(Debug, Clone, Serialize)]
-pub struct PooledVariance {
-    pub correct: Option<f64>,
-    pub wrong: Option<f64>,
-    pub setosa: Option<f64>,
-    pub versicolor_virginica: Option<f64>,
-}
-
-/// Part 4 over seeds.
-#[derive(Debug, Clone, Serialize)]
-pub struct Part4Report {
-    pub mae: OverSeeds,
-    pub nearest_accuracy: OverSeeds,
-    /// Per-seed group means (over the seeds where the group is not empty).
-    pub var_correct: Option<OverSeeds>,
-    pub var_wrong: Option<OverSeeds>,
-    pub var_setosa: Option<OverSeeds>,
-    pub var_versicolor_virginica: Option<OverSeeds>,
-    /// Seeds with at least one misclassified test flower.
-    pub seeds_with_errors: usize,
-    /// … of which those whose misclassified flowers have the larger mean variance.
-    pub wrong_above_correct: usize,
-    /// Per seed: mean variance of the misclassified / of the correct flowers
-    /// (seeds with mistakes), and of versicolor+virginica / of setosa.
-    pub ratio_wrong_correct: Option<OverSeeds>,
-    pub ratio_overlap_setosa: Option<OverSeeds>,
-    pub pooled: PooledVariance,
-    pub runs: Vec<GaussianRun>,
-}
-
-/// What `metrics.json` holds.
-#[derive(Debug, Clone, Serialize)]
-pub struct LabReport {
-    pub lab: &'static str,
-    pub params: LabParams,
-    pub device: String,
-    pub seeds: Vec<u64>,
-    pub part1: Option<TableRun>,
-    pub part2: Option<Part2Report>,
-    pub part3: Option<Part3Report>,
-    pub part4: Option<Part4Report>,
-    pub part5: Option<Part5Report>,
-    /// The goals of the issue: the course protocol against PyTorch's figures,
-    /// the improved protocol against the notebooks' single numbers.
-    pub checks: Vec<Check>,
-    pub plots: Vec<String>,
-    /// Wall-clock seconds of each part (training, scoring and its figures).
-    pub part_seconds: Vec<(u8, f64)>,
-    pub total_seconds: f64,
-}
 
 fn over(v: Vec<f64>) -> Result<OverSeeds, EmbeddingsError> {
     OverSeeds::new(v).ok_or(EmbeddingsError::TooFewSeeds(0))

@@ -38,6 +38,7 @@ pub mod part5;
 pub mod plots;
 pub mod report;
 pub mod stats;
+pub mod summary;
 pub mod table;
 
 pub use params::{LabParams, Part, Protocol, TrainSpec};

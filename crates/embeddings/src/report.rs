@@ -1,11 +1,10 @@
 //! The goals a run is checked against, and the tables it prints.
 
-use serde::Serialize;
-
-use crate::lab::LabReport;
 use crate::params::ProtocolName;
 use crate::part5::Part5Report;
 use crate::stats::OverSeeds;
+pub use crate::summary::Check;
+use crate::summary::LabReport;
 
 /// PyTorch, the course's protocol over 10 seeded splits (mean, std).
 pub const TORCH_ACCURACY: (f64, f64) = (0.958, 0.018);
@@ -16,14 +15,6 @@ pub const TORCH_GAUSSIAN_MAE: (f64, f64) = (0.100, 0.044);
 pub const NOTEBOOK_ACCURACY: f64 = 0.983;
 pub const NOTEBOOK_MAE: f64 = 0.0877;
 pub const NOTEBOOK_GAUSSIAN_MAE: f64 = 0.0631;
-
-/// One goal and whether this run met it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Check {
-    pub goal: String,
-    pub value: f64,
-    pub met: bool,
-}
 
 fn within(goal: &str, s: &OverSeeds, (m, sd): (f64, f64)) -> Check {
     Check {
