@@ -59,17 +59,34 @@ impl Params {
     /// The preset with the overrides applied, checked.
     pub fn config(&self, device: tch::Device) -> Result<ShootoutConfig, ShootoutError> {
         let plan = assignments::plan(&self.only);
-        if !plan.contains(&Assignment::Svm) {
-            for (flag, given) in [
-                ("--svm-train", self.svm_train.is_some()),
-                ("--svm-backend", self.svm_backend.is_some()),
-            ] {
-                if given {
-                    return Err(ShootoutError::SvmFlagUnused {
-                        flag,
-                        only: self.only.clone(),
-                    });
-                }
+        let svm = plan.contains(&Assignment::Svm);
+        let trains = plan.iter().any(|&a| a != Assignment::Random);
+        for (flag, given, used, why) in [
+            (
+                "--svm-train",
+                self.svm_train.is_some(),
+                svm,
+                "only the svm assignment uses it",
+            ),
+            (
+                "--svm-backend",
+                self.svm_backend.is_some(),
+                svm,
+                "only the svm assignment uses it",
+            ),
+            (
+                "--epochs",
+                self.epochs.is_some(),
+                trains,
+                "random trains nothing",
+            ),
+        ] {
+            if given && !used {
+                return Err(ShootoutError::FlagUnused {
+                    flag,
+                    only: self.only.clone(),
+                    why,
+                });
             }
         }
         let mut cfg = ShootoutConfig::preset(self.mode, device, self.out.clone());
@@ -152,6 +169,13 @@ pub struct BenchParams {
 pub fn bench(p: &BenchParams) -> Result<BenchReport, ShootoutError> {
     let threads = set_threads(p.threads)?;
     let device = p.device.resolve()?;
+    // The interpreter is looked for first: a DL_LABS_PYTHON that cannot
+    // import torch is an error before any work; none at all is reported.
+    let py = match labkit::pyref::find_torch_python() {
+        Ok(py) => Ok(py),
+        Err(e @ labkit::pyref::PyRefError::NotFound { .. }) => Err(e.to_string()),
+        Err(e) => return Err(e.into()),
+    };
     println!("{}", torch_util::device_report(device));
     let data = Dataset::load(&p.mnist_dir, 60_000, 1, device)?;
     println!(
@@ -162,12 +186,9 @@ pub fn bench(p: &BenchParams) -> Result<BenchReport, ShootoutError> {
     );
     let ours = bench::ours(&data.train, p.seed)?;
     println!("  ours (tch):      {:.3} s per epoch", ours.best);
-    let python = match labkit::pyref::find_torch_python() {
+    let python = match py {
         Ok(py) => bench::python(&py, &p.mnist_dir, threads, device, p.seed)?,
-        Err(e @ labkit::pyref::PyRefError::NotFound { .. }) => PythonSide::Unavailable {
-            reason: e.to_string(),
-        },
-        Err(e) => return Err(e.into()),
+        Err(reason) => PythonSide::Unavailable { reason },
     };
     let ratio = match &python {
         PythonSide::Measured {

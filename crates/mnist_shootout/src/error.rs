@@ -40,10 +40,11 @@ pub enum ShootoutError {
     SvmConstantInputs { n: usize },
     #[error("--threads must be at least 1, got {0}")]
     BadThreads(i32),
-    #[error("{flag} only applies to the svm assignment, which --only {only:?} leaves out")]
-    SvmFlagUnused {
+    #[error("{flag} does nothing for --only {only:?}: {why}")]
+    FlagUnused {
         flag: &'static str,
         only: Vec<Assignment>,
+        why: &'static str,
     },
     #[error(
         "with batch norm, {n_train} training images in batches of {batch} leave a last batch of \

@@ -71,7 +71,11 @@ fn bad_arguments_are_rejected_before_anything_is_written() {
         (&["--bench", "--only", "adam"][..], "cannot be used with"),
         (
             &["--only", "adam", "--svm-train", "100"][..],
-            "--svm-train only applies",
+            "--svm-train does nothing",
+        ),
+        (
+            &["--only", "random", "--epochs", "3"][..],
+            "random trains nothing",
         ),
         (&["--svm-train", "30000"][..], "the SVM takes 2 to 20000"),
         (
