@@ -5,7 +5,7 @@
 //! accuracy with the SGD runs.
 //!
 //! Expect (`--full`): about 0.969 test accuracy after 30 epochs, behind SGD at
-//! lr 0.1 (about 0.976): 1e-4 is a small step even for Adam. Quick mode:
+//! lr 0.1 (about 0.975): 1e-4 is a small step even for Adam. Quick mode:
 //! about 0.92. Figure: `adam_loss.png`.
 
 use ::data::plot::line_plot;

@@ -7,9 +7,10 @@
 //! batch by its own statistics, as a forgotten switch to evaluation mode
 //! does — for a large and a tiny batch.
 //!
-//! Expect: batch norm lowers the loss of the first epochs; with `--full` both
-//! nets end near 0.98 test accuracy. Batch statistics of 100 test images cost
-//! little; batches of 4 cost several points of accuracy.
+//! Expect (`--full`): batch norm lowers the training loss from the first epoch
+//! on, and both nets end near 0.98 test accuracy (0.979 with, 0.981
+//! without). Batch statistics of 100 test images cost half a point; batches
+//! of 4 a quarter of the accuracy (about 0.75).
 //! Figure: `batchnorm_loss.png`.
 
 use ::data::plot::line_plot;

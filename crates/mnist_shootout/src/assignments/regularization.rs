@@ -7,10 +7,12 @@
 //! train − test gap, and the weight norm. Where a λ is to be chosen, it is
 //! chosen per configuration on validation.
 //!
-//! Expect (`--full`): the gap shrinks as λ grows — at λ = 1e-2 the nets no
-//! longer fit the training set perfectly and the test loss drops, while test
-//! accuracy changes by a few tenths of a percent at most; the weight norm
-//! falls steeply. Quick mode shows the same trends at lower accuracy.
+//! Expect (`--full`): the gap shrinks as λ grows (for [784,100,100,100,10]
+//! the loss gap goes 0.094 → 0.080 → 0.046 → 0.004) and the weight norm
+//! falls from about 29 to 8; λ = 1e-3 gives the lowest test loss at nearly
+//! the same test accuracy (about 0.977); λ = 1e-2 closes the gap by giving up
+//! training accuracy, and test accuracy falls to 0.94–0.95. Quick mode shows
+//! the same trends at lower accuracy.
 //! Figures: `regularization_<config>.png` (error = 1 − accuracy and loss
 //! against λ, for the training, validation and test sets).
 
