@@ -179,7 +179,7 @@ pub fn bench(p: &BenchParams) -> Result<BenchReport, ShootoutError> {
     println!("{}", torch_util::device_report(device));
     let data = Dataset::load(&p.mnist_dir, 60_000, 1, device)?;
     println!(
-        "[784,100,10], Adam, batch 100, {} images on {}, {threads} threads: best of {} epochs after a warm-up",
+        "[784,100,10], Adam, batch 100, {} images on {}, libtorch threads: {threads}; best of {} epochs after a warm-up",
         data.train.len(),
         torch_util::device_name(device),
         bench::TIMED_EPOCHS

@@ -95,7 +95,7 @@ pub fn comparison_markdown(r: &Report) -> String {
     };
     let mut s = format!(
         "MNIST shootout ({mode} mode, {} training images ({} fit + {} validation where a choice is made), \
-         {} epochs, seed {}, device {}, {} threads)\n\n\
+         {} epochs, seed {}, device {}, libtorch threads: {})\n\n\
          | assignment | model | train acc | val acc | test acc | train time |\n|---|---|---|---|---|---|\n",
         r.config.n_train, r.n_fit, r.n_validation, r.config.epochs, r.config.seed, r.device, r.threads
     );
