@@ -1,12 +1,17 @@
-//! MNIST on the device: loaded once, kept there for the whole run.
+//! MNIST on the device: loaded once, kept there for the whole run, and the
+//! 1/5 validation hold-out that every choice of the lab is made on.
 
 use std::path::Path;
 
 use ndarray::{Array1, Array2};
-use rand::{Rng, SeedableRng};
-use tch::{Device, Kind, Tensor};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use tch::{Device, Tensor};
 
 use crate::ShootoutError;
+
+/// One fifth of the training images is held out for validation.
+pub const VALIDATION_DENOMINATOR: usize = 5;
 
 /// One split on the device, plus the host copy of its labels (for metrics)
 /// and images (for figures).
@@ -18,6 +23,8 @@ pub struct Split {
     pub y: Tensor,
     pub labels: Vec<usize>,
     pub images: Array2<f32>,
+    /// Position of each row in its MNIST file.
+    pub index: Vec<usize>,
 }
 
 impl Split {
@@ -28,6 +35,7 @@ impl Split {
         Split {
             x,
             y,
+            index: (0..labels.len()).collect(),
             labels,
             images,
         }
@@ -41,14 +49,37 @@ impl Split {
         self.labels.is_empty()
     }
 
-    /// Rows `start..start + n` (a view: no copy on the device).
-    pub fn slice(&self, start: usize, n: usize) -> Split {
-        let end = (start + n).min(self.len());
+    /// The rows at `rows` (positions in this split), gathered on the device.
+    pub fn select(&self, rows: &[usize]) -> Split {
+        let ids: Vec<i64> = rows.iter().map(|&i| i as i64).collect();
+        let t = Tensor::from_slice(&ids).to_device(self.x.device());
         Split {
-            x: self.x.narrow(0, start as i64, (end - start) as i64),
-            y: self.y.narrow(0, start as i64, (end - start) as i64),
-            labels: self.labels[start..end].to_vec(),
-            images: self.images.slice(ndarray::s![start..end, ..]).to_owned(),
+            x: self.x.index_select(0, &t),
+            y: self.y.index_select(0, &t),
+            labels: rows.iter().map(|&i| self.labels[i]).collect(),
+            images: self.images.select(ndarray::Axis(0), rows),
+            index: rows.iter().map(|&i| self.index[i]).collect(),
+        }
+    }
+}
+
+/// The training set cut in two at random (seeded): `fit` trains, `validation`
+/// chooses (a configuration, an epoch, a λ). The test set is never used to choose.
+#[derive(Debug)]
+pub struct Holdout {
+    pub fit: Split,
+    pub validation: Split,
+}
+
+impl Holdout {
+    /// Holds out `len / VALIDATION_DENOMINATOR` random rows of `train`.
+    pub fn new(train: &Split, seed: u64) -> Holdout {
+        let mut order: Vec<usize> = (0..train.len()).collect();
+        order.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed));
+        let n_val = train.len() / VALIDATION_DENOMINATOR;
+        Holdout {
+            validation: train.select(&order[..n_val]),
+            fit: train.select(&order[n_val..]),
         }
     }
 }
@@ -58,12 +89,13 @@ impl Split {
 pub struct Dataset {
     pub train: Split,
     pub test: Split,
-    /// Where the data came from (a folder, or "synthetic").
+    /// The folder the data came from.
     pub source: String,
 }
 
 impl Dataset {
-    /// Loads an MNIST-format folder; `n_train`/`n_test` keep the first examples.
+    /// Loads an MNIST-format folder and keeps the first `n_train` / `n_test`
+    /// images; asking for more than the files hold is an error.
     pub fn load(
         dir: &Path,
         n_train: usize,
@@ -71,53 +103,23 @@ impl Dataset {
         device: Device,
     ) -> Result<Self, ShootoutError> {
         let m = data::mnist::load_mnist(dir)?;
-        let (tr, te) = (m.train.head(n_train), m.test.head(n_test));
-        if tr.is_empty() || te.is_empty() {
-            return Err(ShootoutError::Config(
-                "the MNIST subset is empty; raise --n-train / --n-test".into(),
-            ));
+        for (split, asked, available) in [
+            ("training", n_train, m.train.len()),
+            ("test", n_test, m.test.len()),
+        ] {
+            if asked > available {
+                return Err(ShootoutError::NotEnoughImages {
+                    split,
+                    asked,
+                    available,
+                });
+            }
         }
+        let (tr, te) = (m.train.head(n_train), m.test.head(n_test));
         Ok(Dataset {
             train: Split::new(tr.images, tr.labels, device),
             test: Split::new(te.images, te.labels, device),
             source: dir.display().to_string(),
         })
     }
-
-    /// A stand-in for MNIST in tests: 10 classes, each a random 28 × 28
-    /// prototype with per-example noise and random pixel dropout, in [0, 1].
-    pub fn synthetic(n_train: usize, n_test: usize, seed: u64, device: Device) -> Self {
-        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-        let protos: Vec<Vec<f32>> = (0..10)
-            .map(|_| {
-                (0..784)
-                    .map(|_| if rng.gen::<f32>() < 0.2 { 1.0 } else { 0.0 })
-                    .collect()
-            })
-            .collect();
-        let mut make = |n: usize| {
-            let labels: Array1<usize> = (0..n).map(|i| i % 10).collect();
-            let images = Array2::from_shape_fn((n, 784), |(i, j)| {
-                let p = protos[labels[i]][j];
-                let keep = if rng.gen::<f32>() < 0.3 { 0.0 } else { p };
-                (keep + 0.3 * rng.gen::<f32>()).clamp(0.0, 1.0)
-            });
-            Split::new(images, labels, device)
-        };
-        let train = make(n_train);
-        let test = make(n_test);
-        Dataset {
-            train,
-            test,
-            source: "synthetic".into(),
-        }
-    }
-}
-
-/// Accuracy of integer predictions against labels, on the device.
-pub fn accuracy(pred: &Tensor, y: &Tensor) -> f64 {
-    pred.eq_tensor(y)
-        .to_kind(Kind::Float)
-        .mean(Kind::Float)
-        .double_value(&[])
 }

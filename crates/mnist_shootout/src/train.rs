@@ -32,22 +32,23 @@ pub struct TrainSpec {
 
 impl TrainSpec {
     pub fn check(&self) -> Result<(), ShootoutError> {
-        let bad = |what: &str| Err(ShootoutError::Config(what.to_string()));
         if self.epochs == 0 {
-            return bad("epochs must be at least 1");
+            return Err(ShootoutError::ZeroEpochs);
         }
         if self.batch == 0 {
-            return bad("batch size must be at least 1");
+            return Err(ShootoutError::ZeroBatch {
+                what: "the training batch",
+            });
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
-            return bad(&format!("learning rate must be positive, got {}", self.lr));
+            return Err(ShootoutError::BadLearningRate(self.lr));
         }
         if !(self.lambda.is_finite() && self.lambda >= 0.0) {
-            return bad(&format!("lambda must be ≥ 0, got {}", self.lambda));
+            return Err(ShootoutError::BadLambda(self.lambda));
         }
         if let Some(g) = self.gamma {
             if !(g > 0.0 && g <= 1.0) {
-                return bad(&format!("decay gamma must be in (0, 1], got {g}"));
+                return Err(ShootoutError::BadDecay(g));
             }
         }
         Ok(())
@@ -59,8 +60,11 @@ impl TrainSpec {
 pub struct History {
     /// Mean training loss over the epoch's mini-batches.
     pub epoch_loss: Vec<f64>,
+    /// Training time at the end of each epoch, cumulative (callbacks excluded).
+    pub epoch_seconds: Vec<f64>,
     /// Learning rate used in each epoch.
     pub lr: Vec<f64>,
+    /// Total training time (callbacks excluded).
     pub seconds: f64,
 }
 
@@ -70,7 +74,7 @@ pub struct History {
 /// The loss stays on the device until the epoch ends (one host read per epoch).
 ///
 /// `loss_fn(x_batch, y_batch)` gives the scalar loss; `on_epoch(epoch, mean_loss)`
-/// runs after each epoch (validation, snapshots).
+/// runs after each epoch (validation, snapshots) and is not timed.
 pub fn train_mb(
     vs: &nn::VarStore,
     train: &Split,
@@ -82,7 +86,7 @@ pub fn train_mb(
     spec.check()?;
     let n = train.len() as i64;
     if n == 0 {
-        return Err(ShootoutError::Config("no training examples".into()));
+        return Err(ShootoutError::TooFewTraining { n_train: 0, min: 1 });
     }
     let device = train.x.device();
     let mut lr = spec.lr;
@@ -93,8 +97,8 @@ pub fn train_mb(
     let batch = (spec.batch as i64).min(n);
     let pb = labkit::progress(spec.epochs as u64, label);
     let mut hist = History::default();
-    let t0 = Instant::now();
     for epoch in 1..=spec.epochs {
+        let t0 = Instant::now();
         // A fresh random order every epoch; each batch gathers its rows by index.
         let perm = Tensor::randperm(n, (Kind::Int64, device));
         let mut total = Tensor::zeros([], (Kind::Float, device));
@@ -111,13 +115,16 @@ pub fn train_mb(
             start += len;
         }
         let mean = total.double_value(&[]) / n as f64;
+        hist.seconds += t0.elapsed().as_secs_f64();
         if !mean.is_finite() {
             return Err(ShootoutError::Diverged {
                 what: label.to_string(),
                 epoch,
+                loss: mean,
             });
         }
         hist.epoch_loss.push(mean);
+        hist.epoch_seconds.push(hist.seconds);
         hist.lr.push(lr);
         on_epoch(epoch, mean)?;
         if let Some(g) = spec.gamma {
@@ -128,11 +135,12 @@ pub fn train_mb(
         pb.inc(1);
     }
     pb.finish_and_clear();
-    hist.seconds = t0.elapsed().as_secs_f64();
     Ok(hist)
 }
 
 /// Loss, accuracy and per-class precision/recall of a model on a split.
+/// The loss is the data term only (mean NLL, no λ term), so that it compares
+/// across λ.
 #[derive(Debug, Clone, Serialize)]
 pub struct Eval {
     pub loss: f64,
@@ -178,25 +186,33 @@ pub fn evaluate(model: &PTDeep, split: &Split) -> Result<Eval, ShootoutError> {
     evaluate_logits(&logits(model, split), split)
 }
 
-/// A copy of every variable in the store (for early stopping).
-pub fn snapshot(vs: &nn::VarStore) -> Vec<(String, Tensor)> {
-    tch::no_grad(|| {
-        vs.variables()
-            .into_iter()
-            .map(|(k, v)| (k, v.copy()))
-            .collect()
-    })
-}
+/// A copy of every variable of a store (parameters and batch-norm running
+/// statistics), each beside the variable it came from.
+#[derive(Debug)]
+pub struct Snapshot(Vec<(Tensor, Tensor)>);
 
-/// Writes a snapshot back into the store's variables.
-pub fn restore(vs: &nn::VarStore, snap: &[(String, Tensor)]) {
-    let vars = vs.variables();
-    tch::no_grad(|| {
-        for (k, saved) in snap {
-            if let Some(v) = vars.get(k) {
-                let mut v = v.shallow_clone();
-                v.copy_(saved);
+impl Snapshot {
+    pub fn take(vs: &nn::VarStore) -> Snapshot {
+        tch::no_grad(|| {
+            Snapshot(
+                vs.variables()
+                    .into_values()
+                    .map(|v| {
+                        let copy = v.copy();
+                        (v, copy)
+                    })
+                    .collect(),
+            )
+        })
+    }
+
+    /// Writes the saved values back into their variables.
+    pub fn restore(&self) {
+        tch::no_grad(|| {
+            for (var, saved) in &self.0 {
+                let mut var = var.shallow_clone();
+                var.copy_(saved);
             }
-        }
-    });
+        });
+    }
 }

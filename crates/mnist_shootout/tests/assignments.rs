@@ -1,251 +1,416 @@
-//! One test per assignment on synthetic MNIST-shaped data (fast, CPU), and the
-//! bad-input behaviour of the binary.
+//! Each assignment on a small slice of the real MNIST (1,000 training and 500
+//! test images, 3 epochs, batch 50), through the library, with thresholds
+//! measured at seed 100 (each comment says what was measured; rerun with
+//! `cargo test -p mnist_shootout --test assignments -- --nocapture` to see the
+//! values printed). The data must be in data/mnist (`./dl setup`).
 #![allow(clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] functions
 
-use mnist_shootout::data::Dataset;
-use mnist_shootout::{run, Assignment, ShootoutConfig};
+use mnist_shootout::assignments::run;
+use mnist_shootout::data::{Dataset, Split};
+use mnist_shootout::{plan, Assignment, Report, ShootoutConfig, ShootoutError};
 use serde_json::Value;
 use tch::Device;
 
-fn setup(name: &str) -> (ShootoutConfig, Dataset) {
-    let out = std::env::temp_dir().join(format!("mnist-shootout-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
-    let mut cfg = ShootoutConfig::quick(Device::Cpu, out);
-    cfg.n_train = 1000;
-    cfg.n_test = 500;
-    cfg.epochs = 4;
-    cfg.batch = 50;
-    cfg.lambdas = vec![0.0, 0.1];
-    cfg.batch_sizes = vec![20, 500];
-    cfg.svm_train = 300;
-    cfg.svm_test = 200;
-    (cfg, Dataset::synthetic(1000, 500, 7, Device::Cpu))
+/// libtorch has one global random generator: the runs below seed it and
+/// expect their initialisation, so they take turns.
+fn torch_rng_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn one(name: &str, a: Assignment) -> (Value, Value, std::path::PathBuf) {
-    let (cfg, data) = setup(name);
-    let report = run(&cfg, &data, &[a]).expect("assignment runs");
-    let json: Value =
-        serde_json::from_str(&std::fs::read_to_string(cfg.out.join("metrics.json")).unwrap())
-            .unwrap();
+fn mnist() -> std::path::PathBuf {
+    labtest::mnist_dir().unwrap_or_else(|| {
+        panic!("MNIST is not in data/mnist: run `./dl setup` (CI sets it up before the tests)")
+    })
+}
+
+fn small_config(out: &std::path::Path) -> ShootoutConfig {
+    let mut cfg = ShootoutConfig::quick(Device::Cpu, out.to_path_buf());
+    cfg.n_train = 1000;
+    cfg.n_test = 500;
+    cfg.epochs = 3;
+    cfg.batch = 50;
+    cfg.weight_lambdas = vec![0.0, 0.1];
+    cfg.batch_sizes = vec![20, 500];
+    cfg.gd_steps = 3;
+    cfg.svm_train = 300;
+    cfg.svm_test = 200;
+    cfg
+}
+
+fn small_data(cfg: &ShootoutConfig) -> Dataset {
+    Dataset::load(&mnist(), cfg.n_train, cfg.n_test, Device::Cpu).unwrap()
+}
+
+/// Runs `only` (and what it needs) on the small slice; returns the report as
+/// JSON (read back from metrics.json) and the output folder.
+fn one(only: &[Assignment]) -> (Value, tempfile::TempDir) {
+    one_with(only, |_| {})
+}
+
+/// [`one`] with the small settings changed by `edit`.
+fn one_with(
+    only: &[Assignment],
+    edit: impl FnOnce(&mut ShootoutConfig),
+) -> (Value, tempfile::TempDir) {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cfg = small_config(&tmp.path().join("out"));
+    edit(&mut cfg);
+    let data = small_data(&cfg);
+    let _guard = torch_rng_lock();
+    let report: Report = run(&cfg, &data, &plan(only)).expect("assignment runs");
+    assert!(!report.comparison.is_empty());
+    let text = std::fs::read_to_string(cfg.out.join("metrics.json")).unwrap();
+    let json: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(json["lab"], "mnist_shootout");
     assert_eq!(json["config"]["seed"], 100);
-    let v = json["assignments"][a.name()].clone();
-    assert_eq!(v["device"], "cpu");
     assert!(cfg.out.join("comparison.md").exists() && cfg.out.join("comparison.png").exists());
-    assert!(!report.comparison.is_empty());
-    (v, json, cfg.out)
+    (json, tmp)
 }
 
 fn f(v: &Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
 }
 
-#[test]
-fn weights_images_and_lambda_shrinks_norm() {
-    let (v, _, out) = one("weights", Assignment::Weights);
-    let runs = v["runs"].as_array().unwrap();
-    assert_eq!(runs.len(), 2);
-    assert!(f(&runs[0]["test_accuracy"]) >= 0.9, "{}", runs[0]);
-    assert!(f(&runs[1]["weight_norm"]) < f(&runs[0]["weight_norm"]));
-    assert!(out.join("weights_lambda0.png").exists() && out.join("weights_lambda0.1.png").exists());
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array().unwrap().iter().map(f).collect()
 }
 
 #[test]
-fn configs_train_and_find_hardest_images() {
-    let (v, _, out) = one("configs", Assignment::Configs);
-    let runs = v["runs"].as_array().unwrap();
-    assert_eq!(runs.len(), 4);
-    assert_eq!(runs[1]["n_params"], 784 * 100 + 100 + 100 * 10 + 10);
+fn weights_images_and_lambda_shrinks_the_norm() {
+    let (m, tmp) = one(&[Assignment::Weights]);
+    let runs = m["assignments"]["weights"]["runs"].as_array().unwrap();
+    eprintln!("weights: {runs:?}");
+    assert_eq!(runs.len(), 2);
+    // Measured: test accuracy 0.752 at both λ after 3 epochs (logistic regression
+    // is far from overfitting here); weight norm 5.22 at λ = 0, 3.28 at λ = 0.1.
+    assert!(f(&runs[0]["test_accuracy"]) >= 0.72, "{}", runs[0]);
+    assert!(f(&runs[1]["weight_norm"]) < 0.7 * f(&runs[0]["weight_norm"]));
     for r in runs {
-        let loss = r["result"]["epoch_loss"].as_array().unwrap();
-        assert!(f(&loss[3]) < f(&loss[0]), "loss falls: {loss:?}");
-        assert_eq!(
-            r["result"]["test"]["precision"].as_array().unwrap().len(),
-            10
+        let plot = tmp.path().join("out").join(r["plot"].as_str().unwrap());
+        assert!(std::fs::metadata(&plot).unwrap().len() > 1000, "{plot:?}");
+    }
+}
+
+/// The same data with a test set whose labels are all wrong (each shifted by one).
+fn with_wrong_test_labels(d: &Dataset) -> Dataset {
+    let copy = |s: &Split, shift: usize| {
+        let labels = s.labels.iter().map(|&l| (l + shift) % 10).collect();
+        Split::new(s.images.clone(), labels, Device::Cpu)
+    };
+    Dataset {
+        train: copy(&d.train, 0),
+        test: copy(&d.test, 1),
+        source: "test labels shifted".into(),
+    }
+}
+
+#[test]
+fn no_choice_reads_the_test_set() {
+    // configs (the depth), regularization (λ per depth) and early_stopping
+    // (the epoch) choose on the validation hold-out; with every test label
+    // wrong, their choices must not move, while the test scores collapse.
+    let choose = &[
+        Assignment::Configs,
+        Assignment::Regularization,
+        Assignment::EarlyStopping,
+    ];
+    let mut choices = Vec::new();
+    for wrong in [false, true] {
+        let tmp = tempfile::tempdir().unwrap();
+        let cfg = small_config(&tmp.path().join("out"));
+        let data = small_data(&cfg);
+        let data = if wrong {
+            with_wrong_test_labels(&data)
+        } else {
+            data
+        };
+        let _guard = torch_rng_lock();
+        let r = run(&cfg, &data, choose).unwrap();
+        let a = &r.assignments;
+        let (c, reg, es) = (
+            a.configs.as_ref().unwrap(),
+            a.regularization.as_ref().unwrap(),
+            a.early_stopping.as_ref().unwrap(),
+        );
+        let reg_choice: Vec<f64> = reg
+            .report
+            .chosen_by_validation
+            .iter()
+            .map(|x| x.lambda)
+            .collect();
+        eprintln!(
+            "wrong test labels {wrong}: chosen {:?}, λ {:?}, best epoch {}, best test {}",
+            c.report.chosen, reg_choice, es.report.best_epoch, es.report.best.test
+        );
+        if wrong {
+            assert!(es.report.best.test < 0.1, "the wrong labels score low");
+        } else {
+            // Measured: 0.76 test accuracy for early stopping's model.
+            assert!(es.report.best.test > 0.72);
+        }
+        choices.push((c.report.chosen.clone(), reg_choice, es.report.best_epoch));
+    }
+    assert_eq!(choices[0], choices[1]);
+}
+
+#[test]
+fn configs_picks_the_best_validation_accuracy() {
+    let (m, tmp) = one(&[Assignment::Configs]);
+    let c = &m["assignments"]["configs"];
+    let runs = c["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 4);
+    assert_eq!(c["n_fit"], 800);
+    assert_eq!(c["n_validation"], 200);
+    assert_eq!(runs[1]["n_params"], 784 * 100 + 100 + 100 * 10 + 10);
+    let val: Vec<f64> = runs
+        .iter()
+        .map(|r| f(&r["result"]["validation"]["accuracy"]))
+        .collect();
+    eprintln!("configs: validation {val:?}, chosen {}", c["chosen"]);
+    let best = val.iter().copied().fold(f64::MIN, f64::max);
+    let first_best = val.iter().position(|&v| v == best).unwrap();
+    assert_eq!(c["chosen"], runs[first_best]["config"]);
+    for r in runs {
+        let res = &r["result"];
+        assert_eq!(floats(&res["epoch_loss"]).len(), 3);
+        assert_eq!(floats(&res["validation_loss"]).len(), 3);
+        let loss = floats(&res["epoch_loss"]);
+        assert!(loss[2] < loss[0], "training loss falls: {loss:?}");
+    }
+    // Measured: validation accuracy 0.815, 0.82, 0.815, 0.85 (deepest chosen).
+    assert!(best >= 0.83, "{val:?}");
+    let hardest = c["hardest"].as_array().unwrap();
+    assert_eq!(hardest.len(), 20);
+    assert!(f(&hardest[0]["loss"]) >= f(&hardest[19]["loss"]));
+    for p in ["hardest_train_images.png", "configs_loss.png"] {
+        assert!(tmp.path().join("out").join(p).exists(), "{p}");
+    }
+}
+
+#[test]
+fn regularization_sweeps_lambda_on_the_deep_configs() {
+    // 20 epochs on 800 images: long enough for the nets to overfit.
+    let (m, tmp) = one_with(&[Assignment::Regularization], |c| c.epochs = 20);
+    let r = &m["assignments"]["regularization"];
+    assert_eq!(floats(&r["lambdas"]), vec![0.0, 1e-4, 1e-3, 1e-2]);
+    let runs = r["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 3 * 4);
+    for per_config in runs.chunks(4) {
+        let norms: Vec<f64> = per_config.iter().map(|x| f(&x["weight_norm"])).collect();
+        let gaps: Vec<f64> = per_config.iter().map(|x| f(&x["gap"]["loss"])).collect();
+        eprintln!(
+            "{}: norms {norms:?}, loss gaps {gaps:?}",
+            per_config[0]["config"]
+        );
+        assert!(
+            norms.windows(2).all(|w| w[1] < w[0]),
+            "λ shrinks the weights: {norms:?}"
+        );
+        // The gap in the JSON is train − test accuracy and test − train loss.
+        for x in per_config {
+            let gap = f(&x["train"]["accuracy"]) - f(&x["test"]["accuracy"]);
+            assert!((f(&x["gap"]["accuracy"]) - gap).abs() < 1e-12);
+        }
+        // Measured: the loss gap falls from about 0.2 at λ = 0 to about 0.1 at λ = 1e-2.
+        assert!(
+            gaps[3] < 0.95 * gaps[0],
+            "L2 narrows the loss gap: {gaps:?}"
         );
     }
-    let best = runs
-        .iter()
-        .map(|r| f(&r["result"]["test"]["accuracy"]))
-        .fold(0.0, f64::max);
-    assert!(best >= 0.95, "best test accuracy {best}");
-    let hardest = v["hardest"].as_array().unwrap();
-    assert_eq!(hardest.len(), 20);
-    assert!(
-        f(&hardest[0]["loss"]) >= f(&hardest[19]["loss"]),
-        "sorted by loss"
-    );
-    assert!(out.join("hardest_train_images.png").exists() && out.join("configs_loss.png").exists());
+    let chosen = r["chosen_by_validation"].as_array().unwrap();
+    assert_eq!(chosen.len(), 3);
+    for p in r["plots"].as_array().unwrap() {
+        assert!(tmp.path().join("out").join(p.as_str().unwrap()).exists());
+    }
 }
 
 #[test]
 fn early_stopping_restores_the_best_epoch() {
-    let (v, _, _) = one("early", Assignment::EarlyStopping);
-    let val: Vec<f64> = v["validation_accuracy"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(f)
-        .collect();
-    assert_eq!(val.len(), 4);
+    let (m, _tmp) = one(&[Assignment::EarlyStopping]);
+    let v = &m["assignments"]["early_stopping"];
+    let val = floats(&v["validation_accuracy"]);
+    assert_eq!(val.len(), 3);
     assert_eq!(v["n_validation"], 200);
     let best_epoch = v["best_epoch"].as_u64().unwrap() as usize;
     let max = val.iter().copied().fold(f64::MIN, f64::max);
     assert_eq!(val[best_epoch - 1], max);
     // After restoring, the model scores exactly its best validation accuracy again.
-    assert!((f(&v["best"]["validation"]) - max).abs() < 1e-9, "{v}");
-    assert!(f(&v["best"]["validation"]) >= f(&v["last"]["validation"]));
+    assert!((f(&v["best"]["validation"]) - max).abs() < 1e-12, "{v}");
+    assert_eq!(f(&v["last"]["validation"]), val[2]);
 }
 
 #[test]
-fn smaller_batches_take_more_steps_and_reach_lower_loss() {
-    let (v, _, _) = one("mb", Assignment::TrainMb);
-    let runs = v["runs"].as_array().unwrap();
-    let last = |i: usize| {
-        f(runs[i]["result"]["epoch_loss"]
-            .as_array()
-            .unwrap()
-            .last()
-            .unwrap())
-    };
-    assert_eq!(runs[0]["batch"], 20);
-    assert!(
-        last(0) < last(1),
-        "batch 20: {} vs batch 500: {}",
-        last(0),
-        last(1)
+fn train_mb_trains_configs_choice_and_beats_whole_batch() {
+    let (m, tmp) = one(&[Assignment::TrainMb]);
+    let a = &m["assignments"];
+    assert!(a["configs"].is_object(), "train_mb brings configs along");
+    let t = &a["train_mb"];
+    assert_eq!(t["config"], a["configs"]["chosen"]);
+    let runs = t["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0]["steps_per_epoch"], 1000 / 20);
+    let gd = &t["whole_batch"];
+    let gd_loss = floats(&gd["loss"]);
+    assert_eq!(gd_loss.len(), 3);
+    let secs = floats(&gd["seconds"]);
+    assert!(secs.windows(2).all(|w| w[1] >= w[0]));
+    let mb_loss = floats(&runs[0]["result"]["epoch_loss"]);
+    let mb_test = f(&runs[0]["result"]["test"]["accuracy"]);
+    let gd_test = f(&gd["test"]["accuracy"]);
+    eprintln!(
+        "batch 20: loss {mb_loss:?}, test {mb_test}; whole batch: loss {gd_loss:?}, test {gd_test}"
     );
+    // Measured: after 3 passes, batch 20 is at loss 0.36 and test accuracy 0.862;
+    // three whole-batch steps leave the loss at 2.22 (ln 10 = 2.30) and 0.256.
+    assert!(mb_loss[2] < 0.5 * gd_loss[2]);
+    assert!(mb_test > gd_test + 0.3, "{mb_test} vs {gd_test}");
+    for p in ["train_mb_loss_epochs.png", "train_mb_loss_time.png"] {
+        assert!(tmp.path().join("out").join(p).exists(), "{p}");
+    }
 }
 
 #[test]
-fn adam_with_and_without_decay() {
-    let (v, _, _) = one("adam", Assignment::Adam);
-    let lr: Vec<f64> = v["lr_per_epoch"]
-        .as_array()
-        .unwrap()
+fn adam_keeps_its_rate_and_decay_shrinks_it_every_epoch() {
+    let (m, _tmp) = one(&[Assignment::Adam, Assignment::AdamDecay]);
+    let a = &m["assignments"];
+    assert!(floats(&a["adam"]["lr_per_epoch"])
         .iter()
-        .map(f)
-        .collect();
-    assert!(lr.iter().all(|&l| l == 1e-4));
-    assert!(
-        f(&v["result"]["test"]["accuracy"]) >= 0.8,
-        "{}",
-        v["result"]["test"]["accuracy"]
-    );
-    let (v, _, _) = one("adam_decay", Assignment::AdamDecay);
-    let lr: Vec<f64> = v["lr_per_epoch"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(f)
-        .collect();
+        .all(|&l| l == 1e-4));
+    let lr = floats(&a["adam_decay"]["lr_per_epoch"]);
+    assert_eq!(lr.len(), 3);
     for (k, l) in lr.iter().enumerate() {
-        assert!(
-            (l - 1e-4 * (1.0 - 1e-4f64).powi(k as i32)).abs() < 1e-15,
-            "epoch {k}: {l}"
-        );
+        let want = 1e-4 * (1.0 - 1e-4f64).powi(k as i32);
+        assert!((l - want).abs() < 1e-15, "epoch {k}: {l}");
+    }
+    // Measured: 0.418 test accuracy after 3 epochs (60 steps) at lr 1e-4 on
+    // 1,000 images: well above chance, far from done.
+    assert!(f(&a["adam"]["result"]["test"]["accuracy"]) >= 0.35);
+}
+
+#[test]
+fn untrained_baselines_under_both_inits() {
+    let (m, _tmp) = one(&[Assignment::Random]);
+    let r = &m["assignments"]["random"];
+    let ln10 = 10f64.ln();
+    let (std_normal, he) = (
+        f(&r["std_normal"]["test"]["loss"]),
+        f(&r["he"]["test"]["loss"]),
+    );
+    eprintln!("untrained loss: N(0,1) {std_normal}, He {he}");
+    // Measured: N(0,1) 111 on 500 test images; He 2.35. N(0,1) weights make
+    // logits in the tens, so a confident wrong answer costs far more than ln 10.
+    assert!(std_normal > 10.0 * ln10, "N(0,1) loss {std_normal}");
+    assert!((he - ln10).abs() < 0.2, "He loss {he}");
+    for init in ["std_normal", "he"] {
+        assert!(f(&r[init]["test"]["accuracy"]) < 0.2, "{init} is at chance");
     }
 }
 
 #[test]
-fn untrained_model_is_at_chance() {
-    let (v, _, _) = one("random", Assignment::Random);
-    let acc = f(&v["test"]["accuracy"]);
-    assert!(acc < 0.3, "untrained accuracy {acc}");
-    assert!(
-        (f(&v["test"]["loss"]) - 10f64.ln()).abs() < 1.5,
-        "loss {} vs ln 10",
-        v["test"]["loss"]
-    );
-}
-
-#[test]
-fn rbf_and_linear_svm() {
-    let (v, _, _) = one("svm", Assignment::Svm);
-    assert!(f(&v["rbf"]["test_accuracy"]) >= 0.9, "{}", v["rbf"]);
-    assert!(v["rbf"]["n_support"].as_u64().unwrap() > 0);
+fn rbf_svm_and_the_hinge_extra() {
+    let (m, _tmp) = one(&[Assignment::Svm]);
+    let v = &m["assignments"]["svm"];
     assert_eq!(v["rbf"]["n_train"], 300);
-    assert!(f(&v["linear"]["test_accuracy"]) >= 0.9, "{}", v["linear"]);
+    assert_eq!(v["rbf"]["pairs"], 45);
+    // Measured: RBF 0.81 on 200 test images after 300 training images; the
+    // hinge model 0.748 on 500 test images after 3 epochs on 1,000.
+    assert!(f(&v["rbf"]["test_accuracy"]) >= 0.77, "{}", v["rbf"]);
+    assert!(v["rbf"]["n_support"].as_u64().unwrap() > 0);
+    assert!(f(&v["linear_hinge_extra"]["test_accuracy"]) >= 0.70);
 }
 
 #[test]
-fn batch_norm_variant_trains() {
-    let (v, _, out) = one("bn", Assignment::Batchnorm);
-    assert!(f(&v["batch_norm"]["train"]["accuracy"]) >= 0.9);
-    assert!(f(&v["plain"]["train"]["accuracy"]) >= 0.9);
-    assert!(out.join("batchnorm_loss.png").exists());
+fn batch_norm_and_its_batch_statistics() {
+    let (m, tmp) = one(&[Assignment::Batchnorm]);
+    let v = &m["assignments"]["batchnorm"];
+    let stats = v["batch_statistics"].as_array().unwrap();
+    let running = f(&v["running_averages_test_accuracy"]);
+    let tiny = f(&stats[1]["test_accuracy"]);
+    eprintln!("batch norm: running averages {running}, batch stats {stats:?}");
+    assert_eq!(stats[1]["batch"], 4);
+    // Measured: 0.828 with running averages (and with batches of 100), 0.634
+    // normalising batches of 4.
+    assert!(running >= 0.8);
+    assert!(
+        tiny < running - 0.1,
+        "tiny batches hurt: {tiny} vs {running}"
+    );
+    assert!(tmp.path().join("out/batchnorm_loss.png").exists());
 }
 
 #[test]
-fn bad_settings_are_rejected_before_work() {
-    let (mut cfg, data) = setup("bad");
+fn bad_settings_are_typed_errors_before_any_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let base = small_config(&out);
+    let all = plan(&[]);
+    let mut cfg = base.clone();
+    cfg.epochs = 0;
+    assert!(matches!(cfg.check(&all), Err(ShootoutError::ZeroEpochs)));
+    let mut cfg = base.clone();
     cfg.batch_sizes = vec![0];
-    let err = run(&cfg, &data, &[]).unwrap_err();
-    assert!(err.to_string().contains("batch sizes"), "{err}");
-    assert!(!cfg.out.exists(), "nothing written");
-    assert!("nonsense"
-        .parse::<Assignment>()
-        .unwrap_err()
-        .contains("early_stopping"));
-}
-
-#[test]
-fn missing_mnist_folder_says_how_to_fetch_it() {
-    let bin = env!("CARGO_BIN_EXE_mnist_shootout");
-    let out = std::process::Command::new(bin)
-        .args(["--mnist-dir", "/nonexistent/mnist", "--out"])
-        .arg(std::env::temp_dir().join("mnist-shootout-never"))
-        .env("DL_LABS_NO_PROGRESS", "1")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(
+        cfg.check(&all),
+        Err(ShootoutError::ZeroBatch { .. })
+    ));
+    let mut cfg = base.clone();
+    cfg.reg_lambdas = vec![0.0, -1.0];
+    assert!(matches!(cfg.check(&all), Err(ShootoutError::BadLambda(l)) if l == -1.0));
+    let mut cfg = base.clone();
+    cfg.n_train = 1001; // batches of 50 leave one image for batch norm
+    assert!(matches!(
+        cfg.check(&all),
+        Err(ShootoutError::BatchNormSingleton {
+            n_train: 1001,
+            batch: 50
+        })
+    ));
     assert!(
-        err.contains("./dl setup") && err.contains("/nonexistent/mnist"),
-        "{err}"
+        cfg.check(&[Assignment::Adam]).is_ok(),
+        "only batch norm minds"
     );
-    assert!(!err.contains("panicked"), "{err}");
+    let mut cfg = base.clone();
+    cfg.svm_train = 2000;
+    assert!(matches!(
+        cfg.check(&all),
+        Err(ShootoutError::SvmSize { train: 2000, .. })
+    ));
+    // run() checks too, before it creates the output folder.
+    let data = small_data(&base);
+    let mut cfg = base.clone();
+    cfg.lr = f64::NAN;
+    assert!(matches!(
+        run(&cfg, &data, &all),
+        Err(ShootoutError::BadLearningRate(_))
+    ));
+    assert!(!out.exists(), "nothing written");
+    assert!(matches!(
+        Dataset::load(&mnist(), 60_001, 1, Device::Cpu),
+        Err(ShootoutError::NotEnoughImages {
+            asked: 60_001,
+            available: 60_000,
+            ..
+        })
+    ));
 }
 
 #[test]
-fn corrupt_mnist_file_is_named_with_the_fix() {
-    // A folder whose training images are cut short.
-    let dir = std::env::temp_dir().join(format!("mnist-corrupt-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    for (prefix, n) in [("train", 3usize), ("t10k", 2)] {
-        let pixels = vec![7u8; n * 784];
-        data::mnist::write_idx_images(
-            &dir.join(format!("{prefix}-images-idx3-ubyte")),
-            28,
-            28,
-            &pixels,
-        )
-        .unwrap();
-        data::mnist::write_idx_labels(
-            &dir.join(format!("{prefix}-labels-idx1-ubyte")),
-            &vec![1u8; n],
-        )
-        .unwrap();
+fn presets_follow_the_course() {
+    let q = ShootoutConfig::quick(Device::Cpu, "x".into());
+    let full = ShootoutConfig::full(Device::Cpu, "x".into());
+    for c in [&q, &full] {
+        assert_eq!(c.reg_lambdas, vec![0.0, 1e-4, 1e-3, 1e-2]);
+        assert_eq!(c.batch, 100);
+        assert!(c.check(&plan(&[])).is_ok());
     }
-    let p = dir.join("train-images-idx3-ubyte");
-    let bytes = std::fs::read(&p).unwrap();
-    std::fs::write(&p, &bytes[..bytes.len() - 100]).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mnist_shootout"))
-        .arg("--mnist-dir")
-        .arg(&dir)
-        .arg("--out")
-        .arg(dir.join("out"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("truncated")
-            && err.contains("train-images-idx3-ubyte")
-            && err.contains("./dl setup"),
-        "{err}"
+    assert_eq!(
+        (full.n_train, full.epochs, full.svm_train),
+        (60_000, 30, 60_000)
     );
-    assert!(!dir.join("out").exists(), "nothing written");
-    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(
+        plan(&[Assignment::TrainMb]),
+        vec![Assignment::Configs, Assignment::TrainMb]
+    );
+    assert_eq!(plan(&[]).len(), 10);
 }

@@ -1,0 +1,251 @@
+//! A Python with PyTorch, for benchmarks that time the same loop in
+//! PyTorch-Python within the same run (`--bench` modes).
+//!
+//! [`find_torch_python`] looks, in this order, for
+//! 1. the interpreter named by the environment variable `DL_LABS_PYTHON`
+//!    (an explicit choice: if it cannot import torch, that is an error);
+//! 2. the Python of the torch virtual environment behind `LIBTORCH`, which
+//!    `.cargo/config.toml` sets for `cargo run` / `cargo test`
+//!    (`<venv>/lib/python3.X/site-packages/torch` → `<venv>/bin/python`);
+//! 3. `python3` on the `PATH`, if it can import torch.
+//!
+//! [`TorchPython::run_source`] runs a reference script (usually embedded with
+//! `include_str!`) by piping it to the interpreter's standard input and
+//! returns what it printed.
+
+use std::ffi::OsStr;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The environment variable that names the Python to use.
+pub const PYTHON_ENV: &str = "DL_LABS_PYTHON";
+
+#[derive(Debug, thiserror::Error)]
+pub enum PyRefError {
+    #[error("{PYTHON_ENV}={python} cannot import torch: {reason}")]
+    EnvPythonWithoutTorch { python: PathBuf, reason: String },
+    #[error("no Python with PyTorch found (tried: {})", describe(.tried))]
+    NotFound { tried: Vec<Tried> },
+    #[error("cannot start {python}: {source}")]
+    Spawn {
+        python: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{script} failed under {python} (exit status {status:?}): {stderr}")]
+    ScriptFailed {
+        python: PathBuf,
+        script: String,
+        status: Option<i32>,
+        stderr: String,
+    },
+}
+
+/// One interpreter that was considered, and why it was not used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tried {
+    pub python: PathBuf,
+    pub why: String,
+}
+
+fn describe(tried: &[Tried]) -> String {
+    let parts: Vec<String> = tried
+        .iter()
+        .map(|t| format!("{}: {}", t.python.display(), t.why))
+        .collect();
+    parts.join("; ")
+}
+
+/// Where the interpreter came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// `DL_LABS_PYTHON`.
+    Env,
+    /// The virtual environment behind `LIBTORCH`.
+    LibtorchVenv,
+    /// `python3` on the `PATH`.
+    Path,
+}
+
+/// An interpreter that imports torch.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TorchPython {
+    pub python: PathBuf,
+    /// `torch.__version__`.
+    pub torch_version: String,
+    pub source: Source,
+}
+
+/// `<venv>/bin/python` for `LIBTORCH = <venv>/lib/python3.X/site-packages/torch`,
+/// or `None` when the path does not have that shape.
+pub fn venv_python_of_libtorch(libtorch: &Path) -> Option<PathBuf> {
+    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+    let site = libtorch.parent()?;
+    let pyver = site.parent()?;
+    let lib = pyver.parent()?;
+    let venv = lib.parent()?;
+    let shaped = name(libtorch)? == "torch"
+        && name(site)? == "site-packages"
+        && name(pyver)?.starts_with("python")
+        && name(lib)? == "lib";
+    shaped.then(|| venv.join("bin").join("python"))
+}
+
+/// Asks `python` for its torch version; `Err` holds the reason it has none.
+pub fn probe(python: &Path) -> Result<String, String> {
+    let out = Command::new(python)
+        .args(["-c", "import torch; print(torch.__version__)"])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot start it ({e})"))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err
+            .lines()
+            .last()
+            .unwrap_or("no message")
+            .trim()
+            .to_string();
+        return Err(format!("import torch failed ({last})"));
+    }
+    let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if version.is_empty() {
+        return Err("import torch printed no version".into());
+    }
+    Ok(version)
+}
+
+/// Finds a Python with torch in the order described in the module docs.
+pub fn find_torch_python() -> Result<TorchPython, PyRefError> {
+    if let Some(p) = std::env::var_os(PYTHON_ENV).filter(|p| !p.is_empty()) {
+        let python = PathBuf::from(p);
+        return match probe(&python) {
+            Ok(torch_version) => Ok(TorchPython {
+                python,
+                torch_version,
+                source: Source::Env,
+            }),
+            Err(reason) => Err(PyRefError::EnvPythonWithoutTorch { python, reason }),
+        };
+    }
+    let mut tried = Vec::new();
+    match std::env::var_os("LIBTORCH") {
+        Some(lt) => match venv_python_of_libtorch(Path::new(&lt)) {
+            Some(python) => match probe(&python) {
+                Ok(torch_version) => {
+                    return Ok(TorchPython {
+                        python,
+                        torch_version,
+                        source: Source::LibtorchVenv,
+                    })
+                }
+                Err(why) => tried.push(Tried { python, why }),
+            },
+            None => tried.push(Tried {
+                python: PathBuf::from(&lt),
+                why: "LIBTORCH is not a virtual environment's site-packages/torch".into(),
+            }),
+        },
+        None => tried.push(Tried {
+            python: PathBuf::from("$LIBTORCH"),
+            why: "not set (cargo run sets it from .cargo/config.toml)".into(),
+        }),
+    }
+    let python = PathBuf::from("python3");
+    match probe(&python) {
+        Ok(torch_version) => Ok(TorchPython {
+            python,
+            torch_version,
+            source: Source::Path,
+        }),
+        Err(why) => {
+            tried.push(Tried { python, why });
+            Err(PyRefError::NotFound { tried })
+        }
+    }
+}
+
+impl TorchPython {
+    /// Runs the script text `source` (named `name` in messages) with `args`,
+    /// feeding it on standard input (`python - ARGS`), and returns its
+    /// standard output. A non-zero exit is [`PyRefError::ScriptFailed`].
+    pub fn run_source<I, S>(&self, name: &str, source: &str, args: I) -> Result<String, PyRefError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let spawn_err = |source| PyRefError::Spawn {
+            python: self.python.clone(),
+            source,
+        };
+        let mut child = Command::new(&self.python)
+            .arg("-")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(spawn_err)?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(source.as_bytes()).map_err(spawn_err)?;
+        } // dropping stdin closes it: the script starts
+        let out = child.wait_with_output().map_err(spawn_err)?;
+        if !out.status.success() {
+            return Err(PyRefError::ScriptFailed {
+                python: self.python.clone(),
+                script: name.to_string(),
+                status: out.status.code(),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            });
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn venv_python_from_libtorch_path() {
+        assert_eq!(
+            venv_python_of_libtorch(Path::new(
+                "/cache/torch-2.11.0/lib/python3.11/site-packages/torch"
+            )),
+            Some(PathBuf::from("/cache/torch-2.11.0/bin/python"))
+        );
+        // A stand-alone libtorch folder is not a virtual environment.
+        assert_eq!(venv_python_of_libtorch(Path::new("/opt/libtorch")), None);
+        assert_eq!(
+            venv_python_of_libtorch(Path::new("/v/lib/python3.11/dist-packages/torch")),
+            None
+        );
+    }
+
+    #[test]
+    fn probe_says_why_an_interpreter_is_unusable() {
+        let why = probe(Path::new("/nonexistent/python")).unwrap_err();
+        assert!(why.contains("cannot start"), "{why}");
+    }
+
+    #[test]
+    fn not_found_lists_every_candidate() {
+        let e = PyRefError::NotFound {
+            tried: vec![
+                Tried {
+                    python: "a".into(),
+                    why: "x".into(),
+                },
+                Tried {
+                    python: "python3".into(),
+                    why: "import torch failed".into(),
+                },
+            ],
+        };
+        assert_eq!(
+            e.to_string(),
+            "no Python with PyTorch found (tried: a: x; python3: import torch failed)"
+        );
+    }
+}

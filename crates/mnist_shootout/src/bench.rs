@@ -1,0 +1,148 @@
+//! `--bench`: seconds per epoch of [784,100,10] with Adam (lr 1e-3), batch 100,
+//! on all 60,000 training images — ours, and PyTorch-Python's same loop
+//! (`reference/epoch_bench.py`) measured in the same run with the same number
+//! of threads, and the ratio. Each side runs one warm-up epoch and then
+//! [`TIMED_EPOCHS`] timed epochs, and reports the best.
+//!
+//! The Python comes from [`labkit::pyref`]; without one that imports torch,
+//! only our figure is reported, with the reason.
+
+use std::path::{Path, PathBuf};
+
+use pt_deep::{Activation, PTDeep};
+use serde::{Deserialize, Serialize};
+use tch::{nn::VarStore, Device};
+
+use crate::data::Split;
+use crate::train::{train_mb, Optim, TrainSpec};
+use crate::ShootoutError;
+
+/// The reference script, embedded so that the binary runs it from anywhere.
+pub const REFERENCE: &str = include_str!("../reference/epoch_bench.py");
+
+/// Timed epochs per side (after one warm-up epoch); the best one counts.
+pub const TIMED_EPOCHS: usize = 3;
+
+/// One side's epochs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Side {
+    /// Seconds of each timed epoch.
+    pub seconds: Vec<f64>,
+    /// The fastest of them.
+    pub best: f64,
+    /// Mean training loss of every epoch, warm-up first (both sides should learn alike).
+    pub epoch_loss: Vec<f64>,
+}
+
+impl Side {
+    fn new(seconds: Vec<f64>, epoch_loss: Vec<f64>) -> Side {
+        let best = seconds.iter().copied().fold(f64::INFINITY, f64::min);
+        Side {
+            seconds,
+            best,
+            epoch_loss,
+        }
+    }
+}
+
+/// PyTorch-Python's side: measured, or why not.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum PythonSide {
+    Measured {
+        python: PathBuf,
+        torch: String,
+        source: labkit::pyref::Source,
+        threads: i32,
+        #[serde(flatten)]
+        side: Side,
+    },
+    Unavailable {
+        reason: String,
+    },
+}
+
+/// What `bench.json` holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    pub lab: &'static str,
+    pub task: &'static str,
+    pub device: String,
+    pub threads: i32,
+    pub seed: u64,
+    pub ours: Side,
+    pub python: PythonSide,
+    /// Our best epoch / Python's best epoch (below 1: we are faster).
+    pub ratio: Option<f64>,
+}
+
+/// Our side: one warm-up epoch, then [`TIMED_EPOCHS`] timed ones.
+pub fn ours(train: &Split, seed: u64) -> Result<Side, ShootoutError> {
+    tch::manual_seed(seed as i64);
+    let vs = VarStore::new(train.x.device());
+    let m = PTDeep::new(&vs.root(), &[784, 100, 10], Activation::Relu)?;
+    let spec = TrainSpec {
+        epochs: 1 + TIMED_EPOCHS,
+        batch: 100,
+        optim: Optim::Adam,
+        lr: 1e-3,
+        lambda: 0.0,
+        gamma: None,
+    };
+    let hist = train_mb(
+        &vs,
+        train,
+        &spec,
+        "bench",
+        &|x, y| m.loss_labels(x, y, 0.0),
+        |_, _| Ok(()),
+    )?;
+    let ends = &hist.epoch_seconds;
+    let seconds = ends.windows(2).map(|w| w[1] - w[0]).collect();
+    Ok(Side::new(seconds, hist.epoch_loss))
+}
+
+/// What the reference script prints.
+#[derive(Debug, Deserialize)]
+struct PyOut {
+    torch: String,
+    threads: i32,
+    seconds: Vec<f64>,
+    epoch_loss: Vec<f64>,
+}
+
+/// PyTorch-Python's side, run by `py` on the MNIST files in `mnist_dir`.
+pub fn python(
+    py: &labkit::pyref::TorchPython,
+    mnist_dir: &Path,
+    threads: i32,
+    device: Device,
+    seed: u64,
+) -> Result<PythonSide, ShootoutError> {
+    let args = [
+        "--mnist-dir".into(),
+        mnist_dir.as_os_str().to_owned(),
+        "--epochs".into(),
+        TIMED_EPOCHS.to_string().into(),
+        "--threads".into(),
+        threads.to_string().into(),
+        "--device".into(),
+        torch_util::device_name(device).into(),
+        "--seed".into(),
+        seed.to_string().into(),
+    ];
+    let args: [std::ffi::OsString; 10] = args;
+    let text = py.run_source("reference/epoch_bench.py", REFERENCE, &args)?;
+    let out: PyOut =
+        serde_json::from_str(text.trim()).map_err(|source| ShootoutError::ReferenceOutput {
+            output: text.clone(),
+            source,
+        })?;
+    Ok(PythonSide::Measured {
+        python: py.python.clone(),
+        torch: out.torch,
+        source: py.source,
+        threads: out.threads,
+        side: Side::new(out.seconds, out.epoch_loss),
+    })
+}
