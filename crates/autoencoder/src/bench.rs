@@ -51,25 +51,77 @@ pub fn bench_epochs(
     })
 }
 
-/// `--bench`: loads MNIST, times ours, writes `bench.json` under `out`.
+/// PyTorch-Python's side, as `reference/ae_epoch.py` prints it.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct PythonEpochs {
+    pub seconds_per_epoch: Vec<f64>,
+    pub best: f64,
+    pub threads: i32,
+    pub torch: String,
+}
+
+/// What `bench.json` holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    pub ours: EpochBench,
+    /// `None` with `python_missing` saying why.
+    pub python: Option<PythonEpochs>,
+    pub python_missing: Option<String>,
+    /// Ours ÷ PyTorch-Python (best epoch each); below 1 means we are faster.
+    pub ratio: Option<f64>,
+}
+
+const REFERENCE: &str = include_str!("../reference/ae_epoch.py");
+
+/// `--bench`: our seconds per epoch and PyTorch-Python's same loop, measured
+/// in the same run (best of 3 after a warm-up each, same thread count);
+/// writes `bench.json` under `out`. Without a Python that imports torch, only
+/// our figure, and the reason.
 pub fn run(
     mnist_dir: &std::path::Path,
     device: Device,
     out: &std::path::Path,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<BenchReport> {
+    let python = labkit::pyref::find_torch_python();
     let mnist = data::mnist::load_mnist(mnist_dir)?;
     let data = TrainData {
         x: torch_util::to_tensor_f32(mnist.train.images.view(), device),
         labels: mnist.train.labels.to_vec(),
     };
     let ours = bench_epochs(&data, 3, device)?;
-    println!(
-        "ours: {:.2} s per epoch (best of {}) on {}, {} threads",
-        ours.best,
-        ours.seconds_per_epoch.len(),
-        ours.device,
-        ours.threads
-    );
-    labkit::RunDir::create(out)?.write_json("bench.json", &ours)?;
-    Ok(())
+    drop(data);
+    let (python, python_missing) = match python {
+        Ok(py) if device == Device::Cpu => {
+            let dir = mnist_dir.to_string_lossy().into_owned();
+            let threads = ours.threads.to_string();
+            let text = py.run_source(
+                "ae_epoch.py",
+                REFERENCE,
+                [
+                    "--mnist-dir",
+                    dir.as_str(),
+                    "--epochs",
+                    "3",
+                    "--threads",
+                    threads.as_str(),
+                ],
+            )?;
+            let line = text.lines().last().unwrap_or_default();
+            (Some(serde_json::from_str::<PythonEpochs>(line)?), None)
+        }
+        Ok(_) => (
+            None,
+            Some("the reference script runs on the CPU only".to_string()),
+        ),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    let ratio = python.as_ref().map(|p| ours.best / p.best);
+    let report = BenchReport {
+        ours,
+        python,
+        python_missing,
+        ratio,
+    };
+    labkit::RunDir::create(out)?.write_json("bench.json", &report)?;
+    Ok(report)
 }

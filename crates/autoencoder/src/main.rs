@@ -118,7 +118,29 @@ fn run(args: Args) -> anyhow::Result<()> {
         },
     };
     if args.bench {
-        return autoencoder::bench::run(&args.mnist_dir, device, &out);
+        let r = autoencoder::bench::run(&args.mnist_dir, device, &out)?;
+        println!(
+            "ours: {:.2} s per epoch (best of {}) on {}, {} threads",
+            r.ours.best,
+            r.ours.seconds_per_epoch.len(),
+            r.ours.device,
+            r.ours.threads
+        );
+        match (&r.python, r.ratio) {
+            (Some(p), Some(ratio)) => println!(
+                "PyTorch-Python {}: {:.2} s per epoch (best of {}), {} threads\nratio ours/PyTorch: {ratio:.2}×",
+                p.torch,
+                p.best,
+                p.seconds_per_epoch.len(),
+                p.threads
+            ),
+            _ => println!(
+                "PyTorch-Python not measured: {}",
+                r.python_missing.as_deref().unwrap_or("unknown reason")
+            ),
+        }
+        println!("wrote {}", out.join("bench.json").display());
+        return Ok(());
     }
     let cfg = LabConfig {
         seeds: if args.seeds.is_empty() {

@@ -8,11 +8,12 @@ use std::path::PathBuf;
 use labkit::{PlotFormat, RunDir};
 use torch_util::DeviceArg;
 
-use crate::assignments::{self, Assignment};
+use crate::assignment::{self, Assignment};
 use crate::bench::{self, BenchReport, PythonSide};
 use crate::data::Dataset;
 use crate::presets::{Mode, ShootoutConfig};
 use crate::report::{comparison_markdown, Report};
+use crate::shootout;
 use crate::ShootoutError;
 
 /// The command line's choices. `None` keeps the preset's value.
@@ -58,7 +59,7 @@ impl Default for Params {
 impl Params {
     /// The preset with the overrides applied, checked.
     pub fn config(&self, device: tch::Device) -> Result<ShootoutConfig, ShootoutError> {
-        let plan = assignments::plan(&self.only);
+        let plan = assignment::plan(&self.only);
         let svm = plan.contains(&Assignment::Svm);
         let trains = plan.iter().any(|&a| a != Assignment::Random);
         for (flag, given, used, why) in [
@@ -126,7 +127,7 @@ pub fn run(p: &Params) -> Result<Report, ShootoutError> {
     set_threads(p.threads)?;
     let device = p.device.resolve()?;
     let cfg = p.config(device)?;
-    let plan = assignments::plan(&p.only);
+    let plan = assignment::plan(&p.only);
     println!("{}", torch_util::device_report(device));
     let data = Dataset::load(&p.mnist_dir, cfg.n_train, cfg.n_test, device)?;
     println!(
@@ -145,7 +146,7 @@ pub fn run(p: &Params) -> Result<Report, ShootoutError> {
         "{:?} mode: {} training images, {} epochs, batch {}, seed {}; RBF SVM on {} training images",
         cfg.mode, cfg.n_train, cfg.epochs, cfg.batch, cfg.seed, cfg.svm_train
     );
-    let report = assignments::run(&cfg, &data, &plan)?;
+    let report = shootout::run(&cfg, &data, &plan)?;
     println!("\n{}", comparison_markdown(&report));
     println!(
         "total {}; wrote {}/metrics.json, comparison.md and the figures",

@@ -1,6 +1,6 @@
 //! Everything that can go wrong in this crate; each variant carries the bad value.
 
-use crate::assignments::Assignment;
+use crate::assignment::Assignment;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShootoutError {

@@ -28,6 +28,7 @@
 //! - [`bench`]: `--bench`, ours against PyTorch-Python in the same run.
 
 pub mod app;
+pub mod assignment;
 pub mod assignments;
 pub mod bench;
 pub mod data;
@@ -35,9 +36,10 @@ mod error;
 pub mod presets;
 pub mod report;
 pub mod run;
+pub mod shootout;
 pub mod train;
 
-pub use assignments::{plan, Assignment};
+pub use assignment::{plan, Assignment};
 pub use error::ShootoutError;
 pub use presets::{Mode, ShootoutConfig};
 pub use report::Report;

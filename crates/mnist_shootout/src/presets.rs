@@ -7,7 +7,7 @@ use labkit::PlotFormat;
 use serde::Serialize;
 use tch::Device;
 
-use crate::assignments::Assignment;
+use crate::assignment::Assignment;
 use crate::data::VALIDATION_DENOMINATOR;
 use crate::train::{Optim, TrainSpec};
 use crate::ShootoutError;

@@ -10,18 +10,7 @@ use crate::assignments::{
     weights::WeightsReport,
 };
 use crate::presets::ShootoutConfig;
-
-/// One row of the final comparison.
-#[derive(Debug, Clone, Serialize)]
-pub struct Row {
-    pub assignment: &'static str,
-    pub model: String,
-    pub train_accuracy: Option<f64>,
-    pub validation_accuracy: Option<f64>,
-    pub test_accuracy: f64,
-    pub train_seconds: f64,
-    pub device: String,
-}
+pub use crate::run::Row;
 
 /// An assignment's report with its wall-clock time, seed and device.
 #[derive(Debug, Clone, Serialize)]

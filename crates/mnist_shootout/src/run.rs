@@ -6,12 +6,23 @@ use pt_deep::{Activation, PTDeep};
 use serde::Serialize;
 use tch::{nn::VarStore, Tensor};
 
-use crate::assignments::Assignment;
+use crate::assignment::Assignment;
 use crate::data::{Dataset, Holdout, Split};
 use crate::presets::ShootoutConfig;
-use crate::report::Row;
 use crate::train::{evaluate, train_mb, Eval, History, TrainSpec};
 use crate::ShootoutError;
+
+/// One row of the final comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub assignment: &'static str,
+    pub model: String,
+    pub train_accuracy: Option<f64>,
+    pub validation_accuracy: Option<f64>,
+    pub test_accuracy: f64,
+    pub train_seconds: f64,
+    pub device: String,
+}
 
 /// The run's state, handed from one assignment to the next.
 #[derive(Debug)]

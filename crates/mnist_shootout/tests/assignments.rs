@@ -5,8 +5,8 @@
 //! values printed). The data must be in data/mnist (`./dl setup`).
 #![allow(clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] functions
 
-use mnist_shootout::assignments::run;
 use mnist_shootout::data::{Dataset, Split};
+use mnist_shootout::shootout::run;
 use mnist_shootout::{plan, Assignment, Report, ShootoutConfig, ShootoutError};
 use serde_json::Value;
 use tch::Device;

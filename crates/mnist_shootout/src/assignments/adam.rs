@@ -11,7 +11,7 @@
 use ::data::plot::line_plot;
 use serde::Serialize;
 
-use super::Assignment;
+use crate::assignment::Assignment;
 use crate::run::{curve, Ctx, Job, Summary};
 use crate::train::{Optim, TrainSpec};
 use crate::ShootoutError;

@@ -17,7 +17,7 @@ use ::data::plot::line_plot;
 use serde::Serialize;
 use tch::{nn::VarStore, Kind, Tensor};
 
-use super::Assignment;
+use crate::assignment::Assignment;
 use crate::data::Split;
 use crate::run::{curve, Ctx, Job, Summary};
 use crate::train::{Optim, Snapshot};

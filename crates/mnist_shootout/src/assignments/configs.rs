@@ -18,7 +18,7 @@ use ::data::plot::{image_grid, line_plot, ImageMap};
 use serde::Serialize;
 use tch::{Device, Kind};
 
-use super::Assignment;
+use crate::assignment::Assignment;
 use crate::run::{curve, tag, Ctx, Job, Summary};
 use crate::train::{evaluate, logits, Optim};
 use crate::ShootoutError;

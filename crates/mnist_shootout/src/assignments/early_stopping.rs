@@ -14,7 +14,7 @@
 use ::data::plot::line_plot;
 use serde::Serialize;
 
-use super::Assignment;
+use crate::assignment::Assignment;
 use crate::run::{curve, model, Ctx, Init};
 use crate::train::{evaluate, train_mb, Optim, Snapshot};
 use crate::ShootoutError;

@@ -13,7 +13,7 @@
 
 use serde::Serialize;
 
-use super::Assignment;
+use crate::assignment::Assignment;
 use crate::run::{model, Ctx, Init};
 use crate::train::{evaluate, Eval};
 use crate::ShootoutError;

@@ -19,7 +19,7 @@
 use ::data::plot::{line_plot, Series};
 use serde::Serialize;
 
-use super::Assignment;
+use crate::assignment::Assignment;
 use crate::run::{file_tag, tag, weight_norm, Ctx, Job};
 use crate::train::{evaluate, Eval, Optim};
 use crate::ShootoutError;

@@ -18,7 +18,7 @@ use pt_deep::{Activation, PTDeep};
 use serde::Serialize;
 use tch::{nn::VarStore, Kind, Tensor};
 
-use super::Assignment;
+use crate::assignment::Assignment;
 use crate::run::Ctx;
 use crate::train::{evaluate, train_mb, Optim};
 use crate::ShootoutError;

@@ -21,7 +21,8 @@ use ::data::plot::{line_plot, Series};
 use serde::Serialize;
 use tch::Kind;
 
-use super::{configs::CHOSEN_BY, Assignment};
+use super::configs::CHOSEN_BY;
+use crate::assignment::Assignment;
 use crate::run::{curve, model, tag, Ctx, Init, Job, Summary};
 use crate::train::{evaluate, Eval, Optim, TrainSpec};
 use crate::ShootoutError;

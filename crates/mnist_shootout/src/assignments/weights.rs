@@ -12,7 +12,7 @@
 use ::data::plot::{image_grid, ImageMap};
 use serde::Serialize;
 
-use super::Assignment;
+use crate::assignment::Assignment;
 use crate::run::{weight_norm, Ctx, Job};
 use crate::train::Optim;
 use crate::ShootoutError;
