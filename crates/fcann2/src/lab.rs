@@ -13,10 +13,6 @@ use serde::Serialize;
 
 use crate::{check_data, fcann2_classify, fcann2_train, Fcann2Error, Fcann2Model, Fcann2Params};
 
-/// Time per iteration of the same training loop written in NumPy, measured
-/// on this machine kind for the lab setting (N = 60, D = 2, H = 5, C = 2).
-pub const NUMPY_US_PER_ITER: f64 = 51.0;
-
 pub use data::GmmSpec;
 
 /// Everything a lab run needs; [`LabConfig::check`] validates it before any work.
@@ -114,8 +110,6 @@ pub struct LabReport {
     pub train_seconds: f64,
     /// Training time per step in this run (its build profile, logging included).
     pub us_per_iter: f64,
-    pub numpy_us_per_iter: f64,
-    pub speedup_vs_numpy: f64,
     pub model: WeightsRecord,
     pub surface_plot: String,
     pub loss_plot: String,
@@ -221,8 +215,6 @@ pub fn run_lab(cfg: &LabConfig) -> Result<LabReport, Fcann2Error> {
         loss_curve: log.losses,
         train_seconds: train_time.as_secs_f64(),
         us_per_iter,
-        numpy_us_per_iter: NUMPY_US_PER_ITER,
-        speedup_vs_numpy: NUMPY_US_PER_ITER / us_per_iter,
         model: WeightsRecord::new(&model, &scale),
         surface_plot,
         loss_plot,
