@@ -602,7 +602,9 @@ fn svm(cx: &mut Ctx) -> Result<Value, ShootoutError> {
     let t0 = Instant::now();
     let params = ksvm_wrap::KsvmParams {
         c: cfg.svm_c,
-        gamma: ksvm_wrap::Gamma::Value(gamma),
+        kernel: ksvm_wrap::Kernel::Rbf {
+            gamma: ksvm_wrap::Gamma::Value(gamma),
+        },
         backend: cfg.svm_backend,
         ..Default::default()
     };
