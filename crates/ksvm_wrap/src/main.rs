@@ -110,7 +110,7 @@ struct MnistArgs {
     /// Kernel of every binary SVM
     #[arg(long, value_enum, default_value_t = mnist_default().kernel.kind())]
     kernel: KernelKind,
-    #[arg(long, value_name = "auto|scale|FLOAT", help = gamma_help(Gamma::Scale))]
+    #[arg(long, value_name = "auto|scale|FLOAT", help = gamma_help(mnist::DEFAULT_GAMMA))]
     gamma: Option<Gamma>,
     /// Training images (the first N of 60,000)
     #[arg(long, default_value_t = FitTask::default().n_train)]
@@ -118,7 +118,7 @@ struct MnistArgs {
     /// Test images (the first N of 10,000)
     #[arg(long, default_value_t = mnist_default().n_test)]
     n_test: usize,
-    /// Binary solver: auto (linfa up to 2,000 points per pair, SMO above), linfa, smo
+    /// Binary solver of each one-vs-one pair
     #[arg(long, value_enum, default_value_t = FitTask::default().backend)]
     backend: Backend,
     /// Kernel-row cache of the SMO backend in MiB (shared by all threads)
@@ -144,7 +144,7 @@ impl MnistArgs {
         Ok(MnistConfig {
             seed: self.seed,
             c: self.c,
-            kernel: Kernel::from_flags(self.kernel, self.gamma, Gamma::Scale)?,
+            kernel: Kernel::from_flags(self.kernel, self.gamma, mnist::DEFAULT_GAMMA)?,
             cache_mb: self.cache_mb,
             n_test: self.n_test,
             mnist_dir: self.mnist_dir,

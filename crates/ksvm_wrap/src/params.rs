@@ -178,12 +178,12 @@ impl std::fmt::Display for Kernel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
-    /// linfa-svm for small problems, the SMO solver above [`AUTO_SMO_ABOVE`] points per pair.
+    /// linfa-svm up to 2,000 points per pair (AUTO_SMO_ABOVE), the SMO solver above
     #[default]
     Auto,
-    /// linfa-svm 0.8.1 (dense n × n kernel, one thread).
+    /// linfa-svm 0.8.1: dense n × n kernel, one thread
     Linfa,
-    /// This crate's SMO solver ([`crate::smo`]): cached f32 kernel rows, pairs in parallel.
+    /// This crate's SMO solver (module smo): cached f32 kernel rows, pairs in parallel
     Smo,
 }
 

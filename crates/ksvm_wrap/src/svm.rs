@@ -1,7 +1,7 @@
 //! The model: one kernel SVM per pair of classes (one-vs-one, see [`crate::ovo`]).
 //!
 //! For every pair of classes `a < b` a binary C-SVM is trained on the points of
-//! those two classes only, with `b` as the positive class ([`crate::pairs`]).
+//! those two classes only, with `b` as the positive class (`pairs.rs`).
 //! Its decision value is
 //!
 //! `f_ab(x) = Σ_i α_i · K(x, s_i) − ρ`  (α signed: > 0 for class b),

@@ -1,5 +1,5 @@
 //! The lab's 2-D runs: the reference data set with its decision surface
-//! ([`reference`]), and KSVMWrap against PTDeep over many random data sets
+//! ([`mod@reference`]), and KSVMWrap against PTDeep over many random data sets
 //! ([`compare`]); [`tables`] prints both.
 
 pub mod compare;
@@ -55,7 +55,7 @@ impl Default for LabConfig {
     /// - the comparison on 50 data sets each of gmm(6,2,10) and the harder
     ///   gmm(10,2,10), where ten components share two classes in the same
     ///   square, so the classes overlap more and need a more winding boundary;
-    /// - PTDeep [2,10,10,2] with δ = 0.1, λ = 1e-4 as in pt_deep, but 1,000 steps
+    /// - PTDeep `[2,10,10,2]` with δ = 0.1, λ = 1e-4 as in pt_deep, but 1,000 steps
     ///   instead of 10⁴: at about 150 µs per step, 100 models then train in
     ///   about 15 s on one CPU thread (10⁴ steps would take 2.5 minutes).
     fn default() -> Self {

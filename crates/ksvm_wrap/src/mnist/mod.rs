@@ -23,6 +23,9 @@ pub use sklearn::{Reference, SklearnRun, Unavailable};
 /// enough for linfa (about two minutes here).
 pub const BENCH_TRAIN: usize = 10_000;
 
+/// γ of the MNIST mode: 'scale', as scikit-learn's `SVC()`.
+pub const DEFAULT_GAMMA: Gamma = Gamma::Scale;
+
 /// What `ksvm_wrap mnist` does.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "task")]
@@ -81,7 +84,7 @@ impl Default for MnistConfig {
             seed: labkit::DEFAULT_SEED,
             c: 1.0,
             kernel: Kernel::Rbf {
-                gamma: Gamma::Scale,
+                gamma: DEFAULT_GAMMA,
             },
             cache_mb: KsvmParams::default().cache_mb,
             n_test: 10_000,

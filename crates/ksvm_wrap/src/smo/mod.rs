@@ -1,6 +1,6 @@
 //! A C-SVC solver for large problems: SMO with second-order working-set
 //! selection (the rule libsvm uses), kernel rows in f32 from squared norms
-//! and dot products, and an LRU cache of rows bounded in bytes ([`cache`]).
+//! and dot products, and an LRU cache of rows bounded in bytes (`cache.rs`).
 //!
 //! Dual problem: minimise ½·αᵀQα − Σα subject to 0 ≤ α ≤ C and yᵀα = 0,
 //! with Q_ij = y_i·y_j·K(x_i, x_j), K RBF `exp(−γ‖x − z‖²)` or linear `x · z`.
