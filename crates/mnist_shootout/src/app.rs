@@ -99,6 +99,7 @@ impl Params {
         if let Some(n) = self.n_train {
             cfg.n_train = n;
             cfg.svm_train = cfg.svm_train.min(n);
+            cfg.svm_linear_train = cfg.svm_linear_train.min(n);
         }
         if let Some(n) = self.svm_train {
             cfg.svm_train = n;

@@ -49,6 +49,9 @@ pub struct ShootoutConfig {
     pub bn_stat_batches: Vec<usize>,
     /// Training / test images of the RBF SVM (the first ones of the run's sets).
     pub svm_train: usize,
+    /// Training images of the linear one-vs-one SVM (SMO converges slowly on
+    /// raw pixels with a linear kernel, so it gets fewer).
+    pub svm_linear_train: usize,
     pub svm_test: usize,
     pub svm_c: f64,
     /// Binary solver of the RBF SVM.
@@ -78,6 +81,7 @@ impl ShootoutConfig {
             gd_steps: 40,
             bn_stat_batches: vec![100, 4],
             svm_train: 10_000,
+            svm_linear_train: 1_000,
             svm_test: 10_000,
             svm_c: 1.0,
             svm_backend: ksvm_wrap::Backend::Smo,
@@ -97,6 +101,7 @@ impl ShootoutConfig {
             batch_sizes: vec![16, 100, 1000],
             gd_steps: 120,
             svm_train: 60_000,
+            svm_linear_train: 10_000,
             ..ShootoutConfig::quick(device, out)
         }
     }
@@ -145,8 +150,9 @@ impl ShootoutConfig {
             });
         }
         if plan.contains(&Assignment::Svm) {
-            self.svm_params(1.0).check()?;
+            self.svm_params(ksvm_wrap::Kernel::Linear).check()?;
             if self.svm_train < 2
+                || self.svm_linear_train < 2
                 || self.svm_test < 1
                 || self.svm_train > self.n_train
                 || self.svm_test > self.n_test
@@ -175,10 +181,10 @@ impl ShootoutConfig {
     }
 
     /// The RBF SVM's settings for a kernel width `gamma`.
-    pub fn svm_params(&self, gamma: f64) -> ksvm_wrap::KsvmParams {
+    pub fn svm_params(&self, kernel: ksvm_wrap::Kernel) -> ksvm_wrap::KsvmParams {
         ksvm_wrap::KsvmParams {
             c: self.svm_c,
-            gamma: ksvm_wrap::Gamma::Value(gamma),
+            kernel,
             backend: self.svm_backend,
             ..Default::default()
         }

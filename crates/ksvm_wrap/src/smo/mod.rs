@@ -1,25 +1,28 @@
 //! A C-SVC solver for large problems: SMO with second-order working-set
-//! selection (the rule libsvm uses), RBF kernel rows in f32 from squared norms
-//! and dot products, and an LRU cache of rows bounded in bytes.
+//! selection (the rule libsvm uses), kernel rows in f32 from squared norms
+//! and dot products, and an LRU cache of rows bounded in bytes (`cache.rs`).
 //!
 //! Dual problem: minimise ½·αᵀQα − Σα subject to 0 ≤ α ≤ C and yᵀα = 0,
-//! with Q_ij = y_i·y_j·K(x_i, x_j) and K(x, z) = exp(−γ‖x − z‖²).
+//! with Q_ij = y_i·y_j·K(x_i, x_j), K RBF `exp(−γ‖x − z‖²)` or linear `x · z`.
 //! Each step picks the pair (i, j) that most violates the optimality
 //! conditions (i by the first-order gap, j by the largest guaranteed decrease
 //! of the objective), solves the two-variable problem exactly, and updates the
 //! gradient G = Qα − 1 with the two kernel rows. It stops when the largest
 //! violation m(α) − M(α) falls below `tol` (1e-3, as libsvm).
 
-use std::collections::HashMap;
-use std::sync::Arc;
+mod cache;
 
-use ndarray::{ArrayView1, ArrayView2};
+pub use cache::{dot_f32, KernelCache};
+
+use crate::params::ResolvedKernel;
+
+use ndarray::ArrayView2;
 
 /// Settings of one binary solve.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SmoSettings {
     pub c: f64,
-    pub gamma: f64,
+    pub kernel: ResolvedKernel,
     pub tol: f64,
     /// Upper bound on the kernel-row cache, in bytes.
     pub cache_bytes: usize,
@@ -41,107 +44,6 @@ pub struct SmoSolution {
     pub rows_cached: usize,
 }
 
-/// Dot product written for auto-vectorisation (eight independent sums).
-#[inline]
-pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    let tail: f32 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
-    acc.iter().sum::<f32>() + tail
-}
-
-/// RBF kernel rows of one training set, with an LRU cache bounded in bytes.
-#[derive(Debug)]
-pub struct KernelCache<'a> {
-    x: ArrayView2<'a, f32>,
-    sq: Vec<f32>,
-    gamma: f32,
-    rows: HashMap<usize, (Arc<Vec<f32>>, u64)>,
-    capacity_rows: usize,
-    clock: u64,
-    pub computed: usize,
-    pub hits: usize,
-}
-
-impl<'a> KernelCache<'a> {
-    /// `x` must be in standard (row-major) layout.
-    pub fn new(x: ArrayView2<'a, f32>, gamma: f64, cache_bytes: usize) -> Self {
-        let sq = x
-            .rows()
-            .into_iter()
-            .map(|r| row_slice(r).map_or(0.0, |s| dot_f32(s, s)))
-            .collect();
-        let row_bytes = (x.nrows() * 4).max(1);
-        KernelCache {
-            x,
-            sq,
-            gamma: gamma as f32,
-            rows: HashMap::new(),
-            capacity_rows: (cache_bytes / row_bytes).max(2),
-            clock: 0,
-            computed: 0,
-            hits: 0,
-        }
-    }
-
-    /// K(x_i, x_j) for every j, computed directly (no cache).
-    pub fn compute_row(&self, i: usize) -> Vec<f32> {
-        let xi = row_slice(self.x.row(i)).unwrap_or(&[]);
-        let si = self.sq[i];
-        self.x
-            .rows()
-            .into_iter()
-            .zip(&self.sq)
-            .map(|(xj, &sj)| {
-                let d = row_slice(xj).map_or(0.0, |s| dot_f32(xi, s));
-                (-(self.gamma) * (si + sj - 2.0 * d).max(0.0)).exp()
-            })
-            .collect()
-    }
-
-    /// Row i, from the cache when present (least recently used rows are evicted).
-    pub fn row(&mut self, i: usize) -> Arc<Vec<f32>> {
-        self.clock += 1;
-        if let Some(entry) = self.rows.get_mut(&i) {
-            entry.1 = self.clock;
-            self.hits += 1;
-            return entry.0.clone();
-        }
-        if self.rows.len() >= self.capacity_rows {
-            if let Some(&oldest) = self
-                .rows
-                .iter()
-                .min_by_key(|(_, (_, t))| *t)
-                .map(|(k, _)| k)
-            {
-                self.rows.remove(&oldest);
-            }
-        }
-        let r = Arc::new(self.compute_row(i));
-        self.computed += 1;
-        self.rows.insert(i, (r.clone(), self.clock));
-        r
-    }
-
-    pub fn cached_rows(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn capacity_rows(&self) -> usize {
-        self.capacity_rows
-    }
-}
-
-fn row_slice<'b>(r: ArrayView1<'b, f32>) -> Option<&'b [f32]> {
-    r.to_slice()
-}
-
 const TAU: f64 = 1e-12;
 
 /// Solves the binary C-SVC on `x` (N × D, row-major f32) with labels `positive`.
@@ -154,7 +56,7 @@ pub fn solve(x: ArrayView2<f32>, positive: &[bool], s: &SmoSettings) -> SmoSolut
     let c = s.c;
     let mut alpha = vec![0.0f64; n];
     let mut grad = vec![-1.0f64; n];
-    let mut cache = KernelCache::new(x, s.gamma, s.cache_bytes);
+    let mut cache = KernelCache::new(x, s.kernel, s.cache_bytes);
     let in_up = |a: f64, yt: f64| (yt > 0.0 && a < c) || (yt < 0.0 && a > 0.0);
     let in_low = |a: f64, yt: f64| (yt > 0.0 && a > 0.0) || (yt < 0.0 && a < c);
     let mut iterations = 0;
@@ -173,6 +75,7 @@ pub fn solve(x: ArrayView2<f32>, positive: &[bool], s: &SmoSettings) -> SmoSolut
             break;
         }
         let ki = cache.row(i);
+        let kii = cache.diag(i);
         // j: among the points that may move down, the largest decrease b²/a.
         let (mut gmax2, mut j, mut best) = (f64::NEG_INFINITY, usize::MAX, f64::INFINITY);
         for t in 0..n {
@@ -183,7 +86,8 @@ pub fn solve(x: ArrayView2<f32>, positive: &[bool], s: &SmoSettings) -> SmoSolut
             gmax2 = gmax2.max(v);
             let b = gmax + v;
             if b > 0.0 {
-                let a = (2.0 - 2.0 * f64::from(ki[t])).max(TAU);
+                // K_ii + K_tt − 2·K_it: the curvature along the pair's direction.
+                let a = (kii + cache.diag(t) - 2.0 * f64::from(ki[t])).max(TAU);
                 let obj = -(b * b) / a;
                 if obj <= best {
                     best = obj;
@@ -198,10 +102,11 @@ pub fn solve(x: ArrayView2<f32>, positive: &[bool], s: &SmoSettings) -> SmoSolut
         iterations += 1;
         let kj = cache.row(j);
         let kij = f64::from(ki[j]);
+        let kjj = cache.diag(j);
         let (old_i, old_j) = (alpha[i], alpha[j]);
         // The two-variable subproblem, solved exactly and clipped to the box.
         if y[i] != y[j] {
-            let quad = (2.0 + 2.0 * (y[i] * y[j] * kij)).max(TAU);
+            let quad = (kii + kjj + 2.0 * (y[i] * y[j] * kij)).max(TAU);
             let delta = (-grad[i] - grad[j]) / quad;
             let diff = alpha[i] - alpha[j];
             alpha[i] += delta;
@@ -225,7 +130,7 @@ pub fn solve(x: ArrayView2<f32>, positive: &[bool], s: &SmoSettings) -> SmoSolut
                 alpha[i] = c + diff;
             }
         } else {
-            let quad = (2.0 - 2.0 * (y[i] * y[j] * kij)).max(TAU);
+            let quad = (kii + kjj - 2.0 * (y[i] * y[j] * kij)).max(TAU);
             let delta = (grad[i] - grad[j]) / quad;
             let sum = alpha[i] + alpha[j];
             alpha[i] -= delta;
@@ -299,7 +204,7 @@ fn compute_rho(alpha: &[f64], grad: &[f64], y: &[f64], c: f64) -> f64 {
 /// The largest violation of the optimality (KKT) conditions, m(α) − M(α):
 /// below `tol` at a solution. Used by the tests.
 pub fn kkt_gap(x: ArrayView2<f32>, positive: &[bool], sol: &SmoSolution, s: &SmoSettings) -> f64 {
-    let cache = KernelCache::new(x, s.gamma, 0);
+    let cache = KernelCache::new(x, s.kernel, 0);
     let n = positive.len();
     let y: Vec<f64> = positive
         .iter()
@@ -342,42 +247,19 @@ mod tests {
     }
 
     #[test]
-    fn cache_rows_equal_direct_computation_under_eviction() {
-        let (x, _) = data(1, 50, 7);
-        // room for 3 rows of 50 floats: most requests evict
-        let mut cache = KernelCache::new(x.view(), 0.7, 3 * 50 * 4);
-        assert_eq!(cache.capacity_rows(), 3);
-        for &i in &[0usize, 5, 9, 5, 0, 31, 49, 9, 0, 5] {
-            let r = cache.row(i);
-            assert_eq!(*r, cache.compute_row(i));
-            // and against the definition, in f64
-            for j in [0usize, 13, 49] {
-                let d2: f64 = x
-                    .row(i)
-                    .iter()
-                    .zip(x.row(j))
-                    .map(|(a, b)| f64::from(a - b).powi(2))
-                    .sum();
-                assert!((f64::from(r[j]) - (-0.7 * d2).exp()).abs() < 1e-5);
-            }
-            assert!(cache.cached_rows() <= 3);
-        }
-        assert!(
-            cache.hits >= 1 && cache.computed >= 7,
-            "hits {} computed {}",
-            cache.hits,
-            cache.computed
-        );
-        assert!((cache.row(3)[3] - 1.0).abs() < 1e-6, "K(x, x) = 1");
-    }
-
-    #[test]
     fn solution_satisfies_kkt_and_the_equality_constraint() {
-        for (seed, c) in [(2u64, 1.0), (3, 10.0), (4, 0.1)] {
+        let rbf = ResolvedKernel::Rbf { gamma: 0.5 };
+        for (seed, c, kernel) in [
+            (2u64, 1.0, rbf),
+            (3, 10.0, rbf),
+            (4, 0.1, rbf),
+            (5, 1.0, ResolvedKernel::Linear),
+            (6, 10.0, ResolvedKernel::Linear),
+        ] {
             let (x, y) = data(seed, 200, 5);
             let s = SmoSettings {
                 c,
-                gamma: 0.5,
+                kernel,
                 tol: 1e-3,
                 cache_bytes: 1 << 20,
                 max_iter: 1_000_000,
@@ -385,19 +267,11 @@ mod tests {
             let sol = solve(x.view(), &y, &s);
             assert!(sol.converged);
             let gap = kkt_gap(x.view(), &y, &sol, &s);
-            assert!(gap < 1.5e-3, "seed {seed} C {c}: KKT gap {gap}");
+            assert!(gap < 1.5e-3, "seed {seed} C {c} {kernel:?}: KKT gap {gap}");
             // Σ y_i α_i = Σ coef_i = 0, and 0 ≤ α ≤ C.
             assert!(sol.coef.iter().sum::<f64>().abs() < 1e-9);
             assert!(sol.coef.iter().all(|v| v.abs() <= c + 1e-12));
             assert!(sol.coef.iter().any(|&v| v != 0.0));
         }
-    }
-
-    #[test]
-    fn dot_matches_naive_sum() {
-        let a: Vec<f32> = (0..19).map(|i| i as f32 * 0.5).collect();
-        let b: Vec<f32> = (0..19).map(|i| 1.0 - i as f32 * 0.1).collect();
-        let naive: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
-        assert!((dot_f32(&a, &b) - naive).abs() < 1e-4);
     }
 }

@@ -1,0 +1,199 @@
+//! Kernel rows for the SMO solver: computed in f32 on demand from squared norms
+//! and dot products, and kept in an LRU cache bounded in bytes (no n × n matrix).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ndarray::{ArrayView1, ArrayView2};
+
+use crate::params::ResolvedKernel;
+
+/// Dot product written for auto-vectorisation (eight independent sums).
+#[inline]
+pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let tail: f32 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    acc.iter().sum::<f32>() + tail
+}
+
+/// Kernel rows of one training set, with an LRU cache bounded in bytes.
+#[derive(Debug)]
+pub struct KernelCache<'a> {
+    x: ArrayView2<'a, f32>,
+    /// ‖x_i‖² of every row.
+    sq: Vec<f32>,
+    kernel: ResolvedKernel,
+    rows: HashMap<usize, (Arc<Vec<f32>>, u64)>,
+    capacity_rows: usize,
+    clock: u64,
+    pub computed: usize,
+    pub hits: usize,
+}
+
+/// A row of a standard-layout matrix as a slice. The solver only builds its
+/// matrices with `select`/`mapv`, which give standard layout; a strided row
+/// is still handled, through a copy.
+fn row_values(r: ArrayView1<'_, f32>) -> std::borrow::Cow<'_, [f32]> {
+    match r.to_slice() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(r.to_vec()),
+    }
+}
+
+impl<'a> KernelCache<'a> {
+    pub fn new(x: ArrayView2<'a, f32>, kernel: ResolvedKernel, cache_bytes: usize) -> Self {
+        let sq = x
+            .rows()
+            .into_iter()
+            .map(|r| {
+                let v = row_values(r);
+                dot_f32(&v, &v)
+            })
+            .collect();
+        let row_bytes = (x.nrows() * 4).max(1);
+        KernelCache {
+            x,
+            sq,
+            kernel,
+            rows: HashMap::new(),
+            capacity_rows: (cache_bytes / row_bytes).max(2),
+            clock: 0,
+            computed: 0,
+            hits: 0,
+        }
+    }
+
+    /// K(x_i, x_i): 1 for the RBF kernel, ‖x_i‖² for the linear one.
+    pub fn diag(&self, i: usize) -> f64 {
+        match self.kernel {
+            ResolvedKernel::Rbf { .. } => 1.0,
+            ResolvedKernel::Linear => f64::from(self.sq[i]),
+        }
+    }
+
+    /// K(x_i, x_j) for every j, computed directly (no cache).
+    pub fn compute_row(&self, i: usize) -> Vec<f32> {
+        let xi = row_values(self.x.row(i));
+        let si = self.sq[i];
+        let dots = self
+            .x
+            .rows()
+            .into_iter()
+            .map(|xj| dot_f32(&xi, &row_values(xj)));
+        match self.kernel {
+            ResolvedKernel::Linear => dots.collect(),
+            ResolvedKernel::Rbf { gamma } => {
+                // exp(−γ‖x − z‖²) as exp(−γ(‖x‖² + ‖z‖² − 2·x·z)), clamped at 0 against rounding.
+                let g = gamma as f32;
+                dots.zip(&self.sq)
+                    .map(|(d, &sj)| (-g * (si + sj - 2.0 * d).max(0.0)).exp())
+                    .collect()
+            }
+        }
+    }
+
+    /// Row i, from the cache when present (least recently used rows are evicted).
+    pub fn row(&mut self, i: usize) -> Arc<Vec<f32>> {
+        self.clock += 1;
+        if let Some(entry) = self.rows.get_mut(&i) {
+            entry.1 = self.clock;
+            self.hits += 1;
+            return entry.0.clone();
+        }
+        if self.rows.len() >= self.capacity_rows {
+            if let Some(&oldest) = self
+                .rows
+                .iter()
+                .min_by_key(|(_, (_, t))| *t)
+                .map(|(k, _)| k)
+            {
+                self.rows.remove(&oldest);
+            }
+        }
+        let r = Arc::new(self.compute_row(i));
+        self.computed += 1;
+        self.rows.insert(i, (r.clone(), self.clock));
+        r
+    }
+
+    pub fn cached_rows(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn capacity_rows(&self) -> usize {
+        self.capacity_rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+    use rand::{Rng, SeedableRng};
+
+    fn points(seed: u64, n: usize, d: usize) -> Array2<f32> {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        Array2::from_shape_fn((n, d), |_| rng.gen::<f32>() * 2.0 - 1.0)
+    }
+
+    #[test]
+    fn cache_rows_equal_direct_computation_under_eviction() {
+        let x = points(1, 50, 7);
+        // room for 3 rows of 50 floats: most requests evict
+        let mut cache = KernelCache::new(x.view(), ResolvedKernel::Rbf { gamma: 0.7 }, 3 * 50 * 4);
+        assert_eq!(cache.capacity_rows(), 3);
+        for &i in &[0usize, 5, 9, 5, 0, 31, 49, 9, 0, 5] {
+            let r = cache.row(i);
+            assert_eq!(*r, cache.compute_row(i));
+            // and against the definition, in f64
+            for j in [0usize, 13, 49] {
+                let d2: f64 = x
+                    .row(i)
+                    .iter()
+                    .zip(x.row(j))
+                    .map(|(a, b)| f64::from(a - b).powi(2))
+                    .sum();
+                assert!((f64::from(r[j]) - (-0.7 * d2).exp()).abs() < 1e-5);
+            }
+            assert!(cache.cached_rows() <= 3);
+        }
+        // Requests 0 5 9 | 5 0 (hits) | 31 49 9 | 0 5: 8 computed, 2 served from the cache.
+        assert_eq!((cache.computed, cache.hits), (8, 2));
+        assert!((cache.row(3)[3] - 1.0).abs() < 1e-6, "K(x, x) = 1");
+        assert_eq!(cache.diag(3), 1.0);
+    }
+
+    #[test]
+    fn linear_rows_are_dot_products() {
+        let x = points(2, 20, 11);
+        let cache = KernelCache::new(x.view(), ResolvedKernel::Linear, 1 << 20);
+        for i in [0usize, 7, 19] {
+            let r = cache.compute_row(i);
+            for (j, &v) in r.iter().enumerate() {
+                let want: f64 = x
+                    .row(i)
+                    .iter()
+                    .zip(x.row(j))
+                    .map(|(a, b)| f64::from(*a) * f64::from(*b))
+                    .sum();
+                assert!((f64::from(v) - want).abs() < 1e-5);
+            }
+            assert!((cache.diag(i) - f64::from(r[i])).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn dot_matches_naive_sum() {
+        let a: Vec<f32> = (0..19).map(|i| i as f32 * 0.5).collect();
+        let b: Vec<f32> = (0..19).map(|i| 1.0 - i as f32 * 0.1).collect();
+        let naive: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        assert!((dot_f32(&a, &b) - naive).abs() < 1e-4);
+    }
+}
