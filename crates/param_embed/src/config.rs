@@ -35,6 +35,11 @@ impl Routine {
 /// The t-SNE weights of the hybrid sweep (LABS.md).
 pub const WEIGHTS: [f64; 8] = [0.0, 5.0, 20.0, 50.0, 100.0, 200.0, 300.0, 500.0];
 
+/// Epochs of the quick UMAP main phase (the protocol's 60 with `--full`).
+pub const QUICK_UMAP_EPOCHS: usize = 20;
+/// Epochs of each quick hybrid run (the protocol's 50 with `--full`).
+pub const QUICK_HYBRID_EPOCHS: usize = 10;
+
 /// Sizes of a run: quick by default, the reference protocol with `full`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Sizes {

@@ -17,7 +17,9 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
-use param_embed::config::{LabConfig, Routine, Sizes, WEIGHTS};
+use param_embed::config::{
+    LabConfig, Routine, Sizes, QUICK_HYBRID_EPOCHS, QUICK_UMAP_EPOCHS, WEIGHTS,
+};
 use param_embed::lab;
 use param_embed::routines::{HybridSpec, TsneSpec, UmapSpec};
 use torch_util::DeviceArg;
@@ -35,7 +37,8 @@ struct Args {
     #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
     device: DeviceArg,
     /// The reference protocol: the first 5,000 training images, held out
-    /// 5,000 (t-SNE, hybrid) or the 10,000 test images (UMAP), 50 hybrid epochs
+    /// 5,000 (t-SNE, hybrid) or the 10,000 test images (UMAP); UMAP 60
+    /// epochs, hybrid 50
     #[arg(long, conflicts_with_all = ["n_train", "n_held_out"])]
     full: bool,
     /// Training images, the first N [default: 2000; 5000 with --full]
@@ -44,7 +47,7 @@ struct Args {
     /// Held-out images scored [default: 2000; 5000 or 10000 with --full]
     #[arg(long)]
     n_held_out: Option<usize>,
-    /// Epochs of the main phase [default: t-SNE 30, UMAP 60, hybrid 10 (50 with --full)]
+    /// Epochs of the main phase [default: t-SNE 30; UMAP 20, hybrid 10 (60, 50 with --full)]
     #[arg(long)]
     epochs: Option<usize>,
     /// t-SNE perplexity (tsne, hybrid) [default: 30]
@@ -104,14 +107,11 @@ fn run(args: Args) -> anyhow::Result<()> {
     };
     let mut tsne = TsneSpec::default();
     let mut umap = UmapSpec::default();
-    let mut hybrid = HybridSpec {
-        epochs: if args.full {
-            HybridSpec::default().epochs
-        } else {
-            10
-        },
-        ..HybridSpec::default()
-    };
+    let mut hybrid = HybridSpec::default();
+    if !args.full {
+        umap.epochs = QUICK_UMAP_EPOCHS;
+        hybrid.epochs = QUICK_HYBRID_EPOCHS;
+    }
     if let Some(p) = args.perplexity {
         tsne.perplexity = p;
         hybrid.perplexity = p;

@@ -183,6 +183,33 @@ fn standard_loss(net: &Net, data: &TrainData, terms: &[Term], idx: &[usize]) -> 
     total
 }
 
+/// Embeddings of the pairs of a negative-edge batch, computing each row of
+/// the network once: all N points when that is fewer rows, else the edges'
+/// heads (each repeated for its `per` pairs) and the tails.
+fn edge_embeddings(
+    net: &Net,
+    data: &TrainData,
+    heads: &[usize],
+    tails: &[usize],
+    per: usize,
+) -> (Tensor, Tensor) {
+    let dev = net.device();
+    let embed = |x: &Tensor| net.head(&net.features(x), Head::Embed);
+    let edges = heads.len() / per.max(1);
+    if data.n() <= edges + tails.len() {
+        let all = embed(&data.x);
+        return (
+            all.index_select(0, &idx_tensor(heads, dev)),
+            all.index_select(0, &idx_tensor(tails, dev)),
+        );
+    }
+    let uh: Vec<usize> = heads.iter().step_by(per.max(1)).copied().collect();
+    let pos: Vec<usize> = (0..heads.len()).map(|k| k / per.max(1)).collect();
+    let yh = embed(&data.x.index_select(0, &idx_tensor(&uh, dev)))
+        .index_select(0, &idx_tensor(&pos, dev));
+    (yh, embed(&data.x.index_select(0, &idx_tensor(tails, dev))))
+}
+
 /// Runs the phases in order (after [`check`]); `seed` draws the batches.
 /// `on_epoch(phase, epoch, loss)` is called after every epoch.
 pub fn train(
@@ -220,14 +247,8 @@ pub fn train(
                         let dev = net.device();
                         for _ in 0..batches_per_epoch {
                             let eb = sampler.batch(ph.batch_size, negatives, &mut rng);
-                            let yh = net.head(
-                                &net.features(&data.x.index_select(0, &idx_tensor(&eb.heads, dev))),
-                                Head::Embed,
-                            );
-                            let yt = net.head(
-                                &net.features(&data.x.index_select(0, &idx_tensor(&eb.tails, dev))),
-                                Head::Embed,
-                            );
+                            let (yh, yt) =
+                                edge_embeddings(net, data, &eb.heads, &eb.tails, 1 + negatives);
                             let target = Tensor::from_slice(&eb.target).to_device(dev);
                             let w: f64 = ph.terms.iter().map(|t| t.weight).sum();
                             sum += step(loss::umap_ce(&yh, &yt, &target, *a, *b) * w);
