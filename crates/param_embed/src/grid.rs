@@ -1,0 +1,126 @@
+//! The hybrid sweep's figure: a 3 × 3 grid of the 8 embeddings (one per
+//! t-SNE weight) and the train/test accuracy against the weight (log axis).
+
+use std::path::Path;
+
+use data::plot::{class_color, save, Drawable, PlotError, Rect};
+use ndarray::Array2;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// One panel: an embedding of points coloured by class.
+#[derive(Debug, Clone)]
+pub struct Panel {
+    pub title: String,
+    pub points: Array2<f64>,
+    pub labels: Vec<usize>,
+}
+
+/// The sweep's figure data.
+#[derive(Debug, Clone)]
+pub struct SweepFigure {
+    pub panels: Vec<Panel>,
+    /// (weight, train accuracy, test accuracy).
+    pub accuracy: Vec<(f64, f64, f64)>,
+}
+
+fn draw_err<E: std::fmt::Display>(e: E) -> PlotError {
+    PlotError::Draw(e.to_string())
+}
+
+fn draw_panel<DB: DrawingBackend>(
+    p: &Panel,
+    area: &DrawingArea<DB, Shift>,
+) -> Result<(), PlotError> {
+    let r = Rect::around(p.points.view(), 0.03)?;
+    let mut chart = ChartBuilder::on(area)
+        .caption(&p.title, ("sans-serif", 15))
+        .margin(6)
+        .build_cartesian_2d(r.x_min..r.x_max, r.y_min..r.y_max)
+        .map_err(draw_err)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .draw()
+        .map_err(draw_err)?;
+    let pts = p
+        .points
+        .rows()
+        .into_iter()
+        .zip(&p.labels)
+        .map(|(q, &c)| Circle::new((q[0], q[1]), 1, class_color(c).filled()));
+    chart.draw_series(pts).map_err(draw_err)?;
+    Ok(())
+}
+
+/// Weights on a log axis: w = 0 is drawn at 1 (the axis has no 0).
+fn log_x(w: f64) -> f64 {
+    w.max(1.0)
+}
+
+impl SweepFigure {
+    fn draw_accuracy<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), PlotError> {
+        let hi = self.accuracy.iter().map(|a| log_x(a.0)).fold(1.0, f64::max) * 1.5;
+        let lo = self
+            .accuracy
+            .iter()
+            .flat_map(|a| [a.1, a.2])
+            .fold(1.0, f64::min);
+        let mut chart = ChartBuilder::on(area)
+            .caption("accuracy vs t-SNE weight (0 at 1)", ("sans-serif", 15))
+            .margin(8)
+            .x_label_area_size(28)
+            .y_label_area_size(40)
+            .build_cartesian_2d((0.7..hi).log_scale(), (lo - 0.02).min(0.9)..1.0)
+            .map_err(draw_err)?;
+        chart.configure_mesh().draw().map_err(draw_err)?;
+        for (name, col, pick) in [("train", 0usize, 1usize), ("test", 3, 2)] {
+            let color = class_color(col);
+            let pts: Vec<(f64, f64)> = self
+                .accuracy
+                .iter()
+                .map(|a| (log_x(a.0), if pick == 1 { a.1 } else { a.2 }))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
+                .map_err(draw_err)?
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+                });
+            chart
+                .draw_series(pts.into_iter().map(|p| Circle::new(p, 3, color.filled())))
+                .map_err(draw_err)?;
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()
+            .map_err(draw_err)?;
+        Ok(())
+    }
+}
+
+impl Drawable for SweepFigure {
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        area.fill(&WHITE).map_err(draw_err)?;
+        let cells = area.split_evenly((3, 3));
+        for (p, cell) in self.panels.iter().zip(&cells).take(8) {
+            draw_panel(p, cell)?;
+        }
+        if let Some(last) = cells.get(8) {
+            self.draw_accuracy(last)?;
+        }
+        Ok(())
+    }
+}
+
+/// Saves the sweep figure (PNG or SVG by the file name).
+pub fn save_sweep(path: &Path, fig: &SweepFigure) -> Result<(), PlotError> {
+    save(path, (1200, 1200), fig)
+}

@@ -1,0 +1,314 @@
+//! One run of the lab: load MNIST, score the PCA baseline, train the chosen
+//! routine, score and draw its embeddings, write metrics.json.
+
+use std::time::Instant;
+
+use data::mnist::{load_mnist, Split};
+use data::plot::scatter_classes;
+use indicatif::ProgressBar;
+use labkit::RunDir;
+use ndarray::{s, Array2, ArrayView2};
+use serde_json::{json, Value};
+
+use crate::config::{LabConfig, Routine};
+use crate::grid::{save_sweep, Panel, SweepFigure};
+use crate::model::Head;
+use crate::phase::Phase;
+use crate::quality::{quality, Quality};
+use crate::routines::{self, Fitted, Labelled};
+use crate::transforms::Pca;
+use crate::EmbedError;
+
+/// Training and held-out images of a run.
+#[derive(Debug)]
+pub struct Sets {
+    pub train_x: Array2<f32>,
+    pub train_y: Vec<usize>,
+    pub held_x: Array2<f32>,
+    pub held_y: Vec<usize>,
+    /// Where the held-out images come from, in words.
+    pub held_from: String,
+}
+
+fn rows(split: &Split, from: usize, to: usize) -> (Array2<f32>, Vec<usize>) {
+    (
+        split.images.slice(s![from..to, ..]).to_owned(),
+        split.labels.slice(s![from..to]).to_vec(),
+    )
+}
+
+/// Picks the images of a run, or says that there are not enough.
+pub fn sets(cfg: &LabConfig, train: &Split, test: &Split) -> Result<Sets, EmbedError> {
+    let (n, h) = (cfg.sizes.n_train, cfg.sizes.n_held_out);
+    let (held_split, from) = if cfg.routine == Routine::Umap {
+        (test, 0)
+    } else {
+        (train, n)
+    };
+    if n > train.len() || from + h > held_split.len() {
+        return Err(EmbedError::NotEnoughImages {
+            requested: n,
+            held_out: h,
+            available: held_split.len(),
+        });
+    }
+    let (train_x, train_y) = rows(train, 0, n);
+    let (held_x, held_y) = rows(held_split, from, from + h);
+    let held_from = if cfg.routine == Routine::Umap {
+        format!("test images 0..{h}")
+    } else {
+        format!("training images {n}..{}", n + h)
+    };
+    Ok(Sets {
+        train_x,
+        train_y,
+        held_x,
+        held_y,
+        held_from,
+    })
+}
+
+/// A progress bar per phase, driven by the epoch callback.
+#[derive(Debug, Default)]
+struct Bars {
+    current: Option<(String, ProgressBar)>,
+}
+
+impl Bars {
+    fn on_epoch(&mut self, ph: &Phase, epoch: usize, loss: f64) {
+        if self.current.as_ref().map(|c| c.0.as_str()) != Some(ph.name.as_str()) {
+            self.done();
+            self.current = Some((
+                ph.name.clone(),
+                labkit::progress(ph.epochs as u64, &ph.name),
+            ));
+        }
+        if let Some((_, pb)) = &self.current {
+            pb.set_position(epoch as u64);
+            pb.set_message(format!("loss {loss:.4}"));
+        }
+    }
+
+    fn done(&mut self) {
+        if let Some((_, pb)) = self.current.take() {
+            pb.finish_and_clear();
+        }
+    }
+}
+
+fn q_json(q: &Quality) -> Value {
+    json!({ "knn5": q.knn5, "trustworthiness": q.trustworthiness })
+}
+
+fn embed_quality(
+    f: &Fitted,
+    d: &Sets,
+    cfg: &LabConfig,
+) -> Result<(Array2<f64>, Quality), EmbedError> {
+    let tr = f.net.apply(d.train_x.view(), Head::Embed)?;
+    let he = f.net.apply(d.held_x.view(), Head::Embed)?;
+    let q = quality(
+        tr.view(),
+        &d.train_y,
+        d.held_x.view(),
+        he.view(),
+        &d.held_y,
+        cfg.device,
+    )?;
+    Ok((he, q))
+}
+
+fn plot<'a>(
+    dir: &RunDir,
+    cfg: &LabConfig,
+    name: &str,
+    title: &'a str,
+    pts: ArrayView2<'a, f64>,
+    y: &'a [usize],
+) -> Result<String, EmbedError> {
+    let file = format!("{name}.{}", cfg.format.ext());
+    scatter_classes(&dir.path(&file), title, pts, y)?;
+    Ok(file)
+}
+
+/// Runs the lab; returns the metrics written to metrics.json.
+pub fn run_lab(cfg: &LabConfig) -> Result<Value, EmbedError> {
+    cfg.check()?;
+    let t0 = Instant::now();
+    let mnist = load_mnist(&cfg.mnist_dir)?;
+    let d = sets(cfg, &mnist.train, &mnist.test)?;
+    let dir = RunDir::create(&cfg.out)?;
+    let pca = Pca::fit(d.train_x.view(), 2, cfg.device)?;
+    let (pt, ph) = (
+        pca.transform(d.train_x.view()),
+        pca.transform(d.held_x.view()),
+    );
+    let pca_q = quality(
+        pt.view(),
+        &d.train_y,
+        d.held_x.view(),
+        ph.view(),
+        &d.held_y,
+        cfg.device,
+    )?;
+    let pca_plot = plot(
+        &dir,
+        cfg,
+        "pca",
+        "PCA of held-out images",
+        ph.view(),
+        &d.held_y,
+    )?;
+    println!(
+        "PCA baseline: 5-NN {:.4}, trustworthiness {:.4}",
+        pca_q.knn5, pca_q.trustworthiness
+    );
+    let mut bars = Bars::default();
+    let mut on_epoch = |p: &Phase, e: usize, l: f64| bars.on_epoch(p, e, l);
+    let mut m = json!({
+        "lab": "param_embed",
+        "routine": cfg.routine.name(),
+        "seed": cfg.seed,
+        "config": cfg,
+        "device": torch_util::device_name(cfg.device),
+        "n_train": d.train_x.nrows(),
+        "n_held_out": d.held_x.nrows(),
+        "held_out": d.held_from,
+        "pca": q_json(&pca_q),
+        "plots": { "pca": pca_plot },
+    });
+    match cfg.routine {
+        Routine::Tsne | Routine::Umap => {
+            let (f, title) = if cfg.routine == Routine::Tsne {
+                (
+                    routines::parametric_tsne(
+                        d.train_x.view(),
+                        &cfg.tsne,
+                        cfg.seed,
+                        cfg.device,
+                        &mut on_epoch,
+                    )?,
+                    "parametric t-SNE",
+                )
+            } else {
+                (
+                    routines::parametric_umap(
+                        d.train_x.view(),
+                        &cfg.umap,
+                        cfg.seed,
+                        cfg.device,
+                        &mut on_epoch,
+                    )?,
+                    "parametric UMAP",
+                )
+            };
+            let (he, q) = embed_quality(&f, &d, cfg)?;
+            let name = cfg.routine.name();
+            let file = plot(
+                &dir,
+                cfg,
+                name,
+                &format!("{title}: held-out images"),
+                he.view(),
+                &d.held_y,
+            )?;
+            m["plots"][name] = json!(file);
+            m["embedding"] = q_json(&q);
+            m["phases"] = json!(f.logs);
+            m["relation_seconds"] = json!(f.relation_seconds);
+            m["train_seconds"] = json!(f.train_seconds);
+            m["n_params"] = json!(f.net.n_params());
+            println!(
+                "{title}: 5-NN {:.4}, trustworthiness {:.4}; relations {:.1} s, training {:.1} s",
+                q.knn5, q.trustworthiness, f.relation_seconds, f.train_seconds
+            );
+            if cfg.routine == Routine::Umap && cfg.sizes.embed_all {
+                let t = Instant::now();
+                let all_x = ndarray::concatenate(
+                    ndarray::Axis(0),
+                    &[mnist.train.images.view(), mnist.test.images.view()],
+                )
+                .map_err(|_| EmbedError::RowMismatch {
+                    what: "test image width",
+                    expected: mnist.train.images.ncols(),
+                    found: mnist.test.images.ncols(),
+                })?;
+                let all_y: Vec<usize> = mnist
+                    .train
+                    .labels
+                    .iter()
+                    .chain(mnist.test.labels.iter())
+                    .copied()
+                    .collect();
+                let all = f.net.apply(all_x.view(), Head::Embed)?;
+                m["embed_all_seconds"] = json!(t.elapsed().as_secs_f64());
+                let file = plot(
+                    &dir,
+                    cfg,
+                    "umap_all",
+                    &format!("parametric UMAP: all {} images", all_y.len()),
+                    all.view(),
+                    &all_y,
+                )?;
+                m["plots"]["umap_all"] = json!(file);
+            }
+        }
+        Routine::Hybrid => hybrid_sweep(cfg, &d, &dir, &mut m, &mut on_epoch)?,
+    }
+    bars.done();
+    m["total_seconds"] = json!(t0.elapsed().as_secs_f64());
+    dir.write_json("metrics.json", &m)?;
+    Ok(m)
+}
+
+fn accuracy(logits: &Array2<f64>, y: &[usize]) -> f64 {
+    let pred = metrics::argmax_rows(logits.view());
+    pred.iter().zip(y).filter(|(a, b)| a == b).count() as f64 / y.len().max(1) as f64
+}
+
+fn hybrid_sweep(
+    cfg: &LabConfig,
+    d: &Sets,
+    dir: &RunDir,
+    m: &mut Value,
+    on_epoch: routines::OnEpoch,
+) -> Result<(), EmbedError> {
+    let t = Instant::now();
+    let p = routines::tsne_relations(d.train_x.view(), cfg.hybrid.perplexity, cfg.device)?;
+    let relation_seconds = t.elapsed().as_secs_f64();
+    let data = Labelled {
+        x: d.train_x.view(),
+        labels: &d.train_y,
+        p: &p,
+    };
+    let mut rows = Vec::new();
+    let mut fig = SweepFigure {
+        panels: Vec::new(),
+        accuracy: Vec::new(),
+    };
+    let mut train_total = 0.0;
+    for &w in &cfg.weights {
+        let f = routines::hybrid(data, w, &cfg.hybrid, cfg.seed, cfg.device, on_epoch)?;
+        train_total += f.train_seconds;
+        let train_acc = accuracy(&f.net.apply(d.train_x.view(), Head::Classify)?, &d.train_y);
+        let test_acc = accuracy(&f.net.apply(d.held_x.view(), Head::Classify)?, &d.held_y);
+        let (he, q) = embed_quality(&f, d, cfg)?;
+        println!("w = {w:>5}: train accuracy {train_acc:.4}, test {test_acc:.4}; embedding 5-NN {:.4}, trustworthiness {:.4} ({:.1} s)",
+            q.knn5, q.trustworthiness, f.train_seconds);
+        rows.push(json!({ "weight": w, "train_accuracy": train_acc, "test_accuracy": test_acc,
+            "embedding": q_json(&q), "train_seconds": f.train_seconds, "losses": f.logs[0].losses }));
+        fig.accuracy.push((w, train_acc, test_acc));
+        fig.panels.push(Panel {
+            title: format!("w = {w}: test {test_acc:.3}, 5-NN {:.3}", q.knn5),
+            points: he,
+            labels: d.held_y.clone(),
+        });
+    }
+    let file = format!("hybrid_grid.{}", cfg.format.ext());
+    save_sweep(&dir.path(&file), &fig)?;
+    m["plots"]["hybrid_grid"] = json!(file);
+    m["sweep"] = json!(rows);
+    m["relation_seconds"] = json!(relation_seconds);
+    m["train_seconds"] = json!(train_total);
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! # Parametric embeddings (Lab 4)
+//!
+//! A neural network learns a map from 784-pixel MNIST digits to the plane,
+//! so that new images can be placed without re-running the embedding. The
+//! library is built from small parts that compose, in the order data flows:
+//!
+//! - [`relations`]: k-NN graphs, perplexity-calibrated t-SNE affinities, UMAP
+//!   connectivities (ρ, σ), symmetrisation (mean, fuzzy union), normalisation;
+//! - [`transforms`]: PCA and the spectral initialisation;
+//! - [`batch`]: relations inside a batch (Student-t, the modified Cauchy with
+//!   its a, b fitted from min_dist / spread);
+//! - [`sampling`]: plain shuffled batches and UMAP's negative-edge batches;
+//! - [`loss`]: KL, UMAP cross-entropy, position (MSE), classification, and
+//!   their weighted sum;
+//! - [`model`]: a softplus trunk with named heads, `apply` without gradients;
+//! - [`phase`]: training phases (epochs, batch size, lr, sampling, losses);
+//! - [`routines`]: parametric t-SNE, parametric UMAP, the hybrid model;
+//! - [`quality`]: 5-NN accuracy and trustworthiness of an embedding;
+//! - [`config`], [`lab`], [`grid`]: the lab's settings, runs and figures.
+
+pub mod batch;
+pub mod config;
+pub mod grid;
+pub mod lab;
+pub mod loss;
+pub mod model;
+pub mod phase;
+pub mod quality;
+pub mod relations;
+pub mod routines;
+pub mod sampling;
+pub mod transforms;
+
+/// Everything that can go wrong in this crate.
+#[derive(Debug, thiserror::Error)]
+pub enum EmbedError {
+    #[error("perplexity must be a finite number with 1 < perplexity < N = {n}, got {perplexity}")]
+    BadPerplexity { perplexity: f64, n: usize },
+    #[error("k = {k} nearest neighbours need 1 ≤ k < N = {n}")]
+    BadNeighbourCount { k: usize, n: usize },
+    #[error("a training routine needs at least one phase")]
+    NoPhases,
+    #[error("phase {phase:?} has no loss terms")]
+    NoLosses { phase: String },
+    #[error("phase {phase:?}: loss weight {weight} of {loss} must be finite and ≥ 0")]
+    BadLossWeight {
+        phase: String,
+        loss: &'static str,
+        weight: f64,
+    },
+    #[error("phase {phase:?}: all loss weights are 0, so there is nothing to train")]
+    AllWeightsZero { phase: String },
+    #[error("phase {phase:?}: {what} must be at least 1")]
+    ZeroCount { phase: String, what: &'static str },
+    #[error("phase {phase:?}: the learning rate must be a positive finite number, got {lr}")]
+    BadLearningRate { phase: String, lr: f64 },
+    #[error("phase {phase:?} uses the {loss} loss, which needs {needs}, but none was given")]
+    MissingRelation {
+        phase: String,
+        loss: &'static str,
+        needs: &'static str,
+    },
+    #[error("phase {phase:?}: {loss} needs {sampling} sampling")]
+    WrongSampling {
+        phase: String,
+        loss: &'static str,
+        sampling: &'static str,
+    },
+    #[error("{what} has {found} rows, expected {expected}")]
+    RowMismatch {
+        what: &'static str,
+        expected: usize,
+        found: usize,
+    },
+    #[error("need at least {min} points, got {found}")]
+    TooFewPoints { min: usize, found: usize },
+    #[error(
+        "min_dist = {min_dist} and spread = {spread} need 0 ≤ min_dist < 3·spread, spread > 0"
+    )]
+    BadCurve { min_dist: f64, spread: f64 },
+    #[error("distance {value} at ({row}, {col}) is not a finite number ≥ 0")]
+    BadDistance { row: usize, col: usize, value: f64 },
+    #[error("the graph has no edge with positive weight")]
+    EmptyGraph,
+    #[error("hidden layer sizes must be ≥ 1, got {0:?}")]
+    BadHidden(Vec<usize>),
+    #[error("training diverged in phase {phase:?}, epoch {epoch}: the loss became {loss}; lower the learning rate")]
+    Diverged {
+        phase: String,
+        epoch: usize,
+        loss: f64,
+    },
+    #[error("label {label} is out of range for {classes} classes")]
+    BadLabel { label: usize, classes: usize },
+    #[error("the hybrid sweep needs at least one t-SNE weight")]
+    NoWeights,
+    #[error("--n-train {requested} + {held_out} held-out images exceed the {available} images there are")]
+    NotEnoughImages {
+        requested: usize,
+        held_out: usize,
+        available: usize,
+    },
+    #[error(transparent)]
+    Torch(#[from] torch_util::TorchError),
+    #[error(transparent)]
+    Tch(#[from] tch::TchError),
+    #[error(transparent)]
+    Metrics(#[from] metrics::MetricsError),
+    #[error(transparent)]
+    Mnist(#[from] data::mnist::MnistError),
+    #[error(transparent)]
+    Plot(#[from] data::plot::PlotError),
+    #[error(transparent)]
+    Output(#[from] labkit::OutputError),
+}
