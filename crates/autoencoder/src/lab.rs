@@ -6,14 +6,14 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use data::mnist::{load_mnist, Mnist};
-use data::plot::{image_grid, line_plot, scatter_classes, ImageMap, Series};
+use data::plot::{line_plot, Series};
 use labkit::RunDir;
-use ndarray::{Array2, Axis};
+use ndarray::Array2;
 use serde::Serialize;
 
 use crate::config::{LabConfig, Variant};
 use crate::train::{encode_all, EpochLoss, TrainData, Trainer};
-use crate::{checkpoint, ncm, views, AeError};
+use crate::{checkpoint, ncm, AeError};
 
 /// Test-set scores of a nearest-class-mean classifier.
 #[derive(Debug, Clone, Serialize)]
@@ -63,16 +63,7 @@ pub struct SeedSummary {
     pub std: f64,
 }
 
-/// One t-SNE view.
-#[derive(Debug, Clone, Serialize)]
-pub struct TsneReport {
-    pub space: String,
-    pub points: usize,
-    pub seconds: f64,
-    /// 5-NN accuracy inside the 2-D map, 5-fold cross-validated.
-    pub knn5_cv_accuracy: f64,
-    pub plot: String,
-}
+pub use crate::figures::TsneReport;
 
 /// What `metrics.json` holds.
 #[derive(Debug, Clone, Serialize)]
@@ -175,7 +166,14 @@ pub fn run_lab(cfg: &LabConfig) -> Result<LabReport, AeError> {
                         .map(|l| (l.epoch as f64, l.total))
                         .collect(),
                 ));
-                reconstructions(cfg, &dir, &trainer, &mnist.test.images, &y_test, variant)?;
+                crate::figures::reconstructions(
+                    cfg,
+                    &dir,
+                    &trainer,
+                    &mnist.test.images,
+                    &y_test,
+                    variant,
+                )?;
                 codes.push((variant, z_train));
             }
             runs.push(report);
@@ -191,7 +189,7 @@ pub fn run_lab(cfg: &LabConfig) -> Result<LabReport, AeError> {
         true,
     )?;
     let tsne = if cfg.tsne.enabled {
-        tsne_views(cfg, &dir, &train.images, &y_train, &codes)?
+        crate::figures::tsne_views(cfg, &dir, &train.images, &y_train, &codes)?
     } else {
         Vec::new()
     };
@@ -261,102 +259,6 @@ fn train_one(
         weights,
     };
     Ok((t, info))
-}
-
-/// Originals (top row) over reconstructions (bottom row): the first test
-/// image of each digit.
-fn reconstructions(
-    cfg: &LabConfig,
-    dir: &RunDir,
-    t: &Trainer,
-    images: &Array2<f32>,
-    labels: &[usize],
-    variant: Variant,
-) -> Result<(), AeError> {
-    let picks: Vec<usize> = (0..10)
-        .filter_map(|d| labels.iter().position(|&l| l == d))
-        .collect();
-    let originals = images.select(Axis(0), &picks);
-    let x = torch_util::to_tensor_f32(originals.view(), cfg.device);
-    let xhat = tch::no_grad(|| t.model.forward(&x).1.clamp(0.0, 1.0));
-    let xhat = torch_util::to_array2(&xhat.to_kind(tch::Kind::Double))?;
-    let mut rows: Vec<Vec<f32>> = originals.rows().into_iter().map(|r| r.to_vec()).collect();
-    rows.extend(
-        xhat.rows()
-            .into_iter()
-            .map(|r| r.iter().map(|&v| v as f32).collect()),
-    );
-    let mut captions: Vec<String> = picks
-        .iter()
-        .map(|&i| format!("digit {}", labels[i]))
-        .collect();
-    captions.extend((0..picks.len()).map(|_| "rebuilt".to_string()));
-    image_grid(
-        &dir.path(&format!(
-            "reconstructions_{}.{}",
-            variant.name(),
-            cfg.format.ext()
-        )),
-        &format!(
-            "test digits (top) and their {} reconstructions (bottom)",
-            variant.name()
-        ),
-        &rows,
-        (28, 28),
-        &captions,
-        picks.len(),
-        ImageMap::Gray,
-    )?;
-    Ok(())
-}
-
-/// t-SNE of every `every`-th training image: pixels and each variant's codes.
-fn tsne_views(
-    cfg: &LabConfig,
-    dir: &RunDir,
-    pixels: &Array2<f32>,
-    labels: &[usize],
-    codes: &[(Variant, Array2<f32>)],
-) -> Result<Vec<TsneReport>, AeError> {
-    let picks: Vec<usize> = (0..labels.len()).step_by(cfg.tsne.every).collect();
-    let sub_labels: Vec<usize> = picks.iter().map(|&i| labels[i]).collect();
-    let mut spaces = vec![("pixels".to_string(), pixels.select(Axis(0), &picks))];
-    for (v, z) in codes {
-        spaces.push((format!("{} codes", v.name()), z.select(Axis(0), &picks)));
-    }
-    let seed = cfg.seeds[0];
-    let mut out = Vec::new();
-    for (space, x) in spaces {
-        let t0 = Instant::now();
-        let emb = views::tsne(
-            x.view(),
-            cfg.tsne.perplexity,
-            cfg.tsne.max_iter,
-            seed,
-            cfg.device,
-        )?;
-        let seconds = t0.elapsed().as_secs_f64();
-        let acc = views::knn_cv_accuracy(emb.view(), &sub_labels, 5, 5, seed)?;
-        let plot = format!("tsne_{}.{}", space.replace(' ', "_"), cfg.format.ext());
-        scatter_classes(
-            &dir.path(&plot),
-            &format!(
-                "t-SNE of {} ({} training images), 5-NN accuracy {acc:.3}",
-                space,
-                picks.len()
-            ),
-            emb.view(),
-            &sub_labels,
-        )?;
-        out.push(TsneReport {
-            space,
-            points: picks.len(),
-            seconds,
-            knn5_cv_accuracy: acc,
-            plot,
-        });
-    }
-    Ok(out)
 }
 
 fn summarize(cfg: &LabConfig, runs: &[RunReport]) -> Vec<SeedSummary> {

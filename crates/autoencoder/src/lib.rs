@@ -20,6 +20,7 @@ pub mod adam;
 pub mod bench;
 pub mod checkpoint;
 pub mod config;
+pub mod figures;
 pub mod lab;
 pub mod loss;
 pub mod model;

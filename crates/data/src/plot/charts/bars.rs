@@ -1,0 +1,108 @@
+//! Horizontal bar charts.
+
+use std::path::Path;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::super::{class_color, draw_err, save, Drawable, PlotError};
+
+struct Bars<'a> {
+    title: &'a str,
+    labels: &'a [String],
+    values: &'a [f64],
+    range: (f64, f64),
+}
+
+impl Drawable for Bars<'_> {
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        area.fill(&WHITE).map_err(draw_err)?;
+        let n = self.values.len();
+        let mut chart = ChartBuilder::on(area)
+            .caption(self.title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(32)
+            .y_label_area_size(230)
+            .build_cartesian_2d(self.range.0..self.range.1, 0.0..n as f64)
+            .map_err(draw_err)?;
+        let labels = self.labels;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(n)
+            .y_label_formatter(&|y| {
+                let i = (*y - 0.5).round();
+                if i >= 0.0 && (i as usize) < labels.len() && (y - 0.5 - i).abs() < 1e-6 {
+                    labels[n - 1 - i as usize].clone()
+                } else {
+                    String::new()
+                }
+            })
+            .draw()
+            .map_err(draw_err)?;
+        chart
+            .draw_series(self.values.iter().enumerate().map(|(i, &v)| {
+                let row = (n - 1 - i) as f64;
+                Rectangle::new(
+                    [
+                        (self.range.0, row + 0.15),
+                        (v.max(self.range.0), row + 0.85),
+                    ],
+                    class_color(0).filled(),
+                )
+            }))
+            .map_err(draw_err)?;
+        chart
+            .draw_series(self.values.iter().enumerate().map(|(i, &v)| {
+                let row = (n - 1 - i) as f64;
+                Text::new(
+                    format!("{v:.4}"),
+                    (v.max(self.range.0), row + 0.7),
+                    ("sans-serif", 13),
+                )
+            }))
+            .map_err(draw_err)?;
+        Ok(())
+    }
+}
+
+/// Horizontal bars, first label on top; `range` is the value axis.
+pub fn bar_chart(
+    path: &Path,
+    title: &str,
+    labels: &[String],
+    values: &[f64],
+    range: (f64, f64),
+) -> Result<(), PlotError> {
+    if values.is_empty() {
+        return Err(PlotError::LengthMismatch {
+            what: "bar values",
+            expected: 1,
+            found: 0,
+        });
+    }
+    if labels.len() != values.len() {
+        return Err(PlotError::LengthMismatch {
+            what: "bar labels",
+            expected: values.len(),
+            found: labels.len(),
+        });
+    }
+    if range.1.partial_cmp(&range.0) != Some(std::cmp::Ordering::Greater) {
+        return Err(PlotError::EmptyRange {
+            lo: range.0,
+            hi: range.1,
+        });
+    }
+    let height = 80 + 34 * values.len() as u32;
+    save(
+        path,
+        (900, height),
+        &Bars {
+            title,
+            labels,
+            values,
+            range,
+        },
+    )
+}

@@ -1,0 +1,83 @@
+//! Scatter by class, line plots, image grids and bar charts, one file each.
+
+mod bars;
+mod images;
+mod lines;
+mod scatter;
+
+pub use bars::bar_chart;
+pub use images::{image_grid, ImageMap};
+pub use lines::{line_plot, points_and_lines, Series};
+pub use scatter::scatter_classes;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_write_files_and_reject_bad_input() {
+        let d = std::env::temp_dir().join(format!("dl-labs-charts-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        let pts = ndarray::arr2(&[[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]]);
+        scatter_classes(&d.join("s.png"), "s", pts.view(), &[0, 1, 2]).unwrap();
+        assert!(scatter_classes(&d.join("s.png"), "s", pts.view(), &[0]).is_err());
+        let s = [
+            Series::from_values("loss", &[1.0, 0.5, 0.25]),
+            Series::from_values("b", &[0.9, 0.8, 0.1]),
+        ];
+        line_plot(&d.join("l.png"), "loss", "iteration", "loss", &s, true).unwrap();
+        line_plot(&d.join("l.svg"), "loss", "iteration", "loss", &s, false).unwrap();
+        points_and_lines(
+            &d.join("p.png"),
+            "fit",
+            ("x", "y"),
+            &[(0.0, 1.0), (1.0, 3.0)],
+            &s[..1],
+        )
+        .unwrap();
+        let imgs = vec![vec![0.5f32; 28 * 28], vec![-0.1f32; 28 * 28]];
+        image_grid(
+            &d.join("g.png"),
+            "w",
+            &imgs,
+            (28, 28),
+            &["a".into(), "b".into()],
+            2,
+            ImageMap::Diverging,
+        )
+        .unwrap();
+        assert!(image_grid(
+            &d.join("g.png"),
+            "w",
+            &imgs,
+            (10, 10),
+            &[],
+            2,
+            ImageMap::Gray
+        )
+        .is_err());
+        bar_chart(
+            &d.join("b.png"),
+            "acc",
+            &["a".into(), "b".into()],
+            &[0.9, 0.95],
+            (0.8, 1.0),
+        )
+        .unwrap();
+        assert!(bar_chart(
+            &d.join("b.png"),
+            "acc",
+            &["a".into()],
+            &[0.9, 0.95],
+            (0.8, 1.0)
+        )
+        .is_err());
+        for f in ["s.png", "l.png", "l.svg", "g.png", "p.png", "b.png"] {
+            assert!(
+                std::fs::metadata(d.join(f)).unwrap().len() > 100,
+                "{f} written"
+            );
+        }
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+}
