@@ -57,6 +57,8 @@ pub fn solve(x: ArrayView2<f32>, positive: &[bool], s: &SmoSettings) -> SmoSolut
     let mut alpha = vec![0.0f64; n];
     let mut grad = vec![-1.0f64; n];
     let mut cache = KernelCache::new(x, s.kernel, s.cache_bytes);
+    // K(x_t, x_t) of every point, once (libsvm's QD).
+    let qd: Vec<f64> = (0..n).map(|t| cache.diag(t)).collect();
     let in_up = |a: f64, yt: f64| (yt > 0.0 && a < c) || (yt < 0.0 && a > 0.0);
     let in_low = |a: f64, yt: f64| (yt > 0.0 && a > 0.0) || (yt < 0.0 && a < c);
     let mut iterations = 0;
@@ -75,7 +77,7 @@ pub fn solve(x: ArrayView2<f32>, positive: &[bool], s: &SmoSettings) -> SmoSolut
             break;
         }
         let ki = cache.row(i);
-        let kii = cache.diag(i);
+        let kii = qd[i];
         // j: among the points that may move down, the largest decrease b²/a.
         let (mut gmax2, mut j, mut best) = (f64::NEG_INFINITY, usize::MAX, f64::INFINITY);
         for t in 0..n {
@@ -87,7 +89,7 @@ pub fn solve(x: ArrayView2<f32>, positive: &[bool], s: &SmoSettings) -> SmoSolut
             let b = gmax + v;
             if b > 0.0 {
                 // K_ii + K_tt − 2·K_it: the curvature along the pair's direction.
-                let a = (kii + cache.diag(t) - 2.0 * f64::from(ki[t])).max(TAU);
+                let a = (kii + qd[t] - 2.0 * f64::from(ki[t])).max(TAU);
                 let obj = -(b * b) / a;
                 if obj <= best {
                     best = obj;
@@ -102,7 +104,7 @@ pub fn solve(x: ArrayView2<f32>, positive: &[bool], s: &SmoSettings) -> SmoSolut
         iterations += 1;
         let kj = cache.row(j);
         let kij = f64::from(ki[j]);
-        let kjj = cache.diag(j);
+        let kjj = qd[j];
         let (old_i, old_j) = (alpha[i], alpha[j]);
         // The two-variable subproblem, solved exactly and clipped to the box.
         if y[i] != y[j] {
