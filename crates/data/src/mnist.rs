@@ -285,11 +285,21 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    fn tmp(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("dl-labs-mnist-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d
+    /// A fresh folder, removed when the returned guard drops.
+    struct Tmp(tempfile::TempDir);
+
+    impl std::ops::Deref for Tmp {
+        type Target = Path;
+        fn deref(&self) -> &Path {
+            self.0.path()
+        }
+    }
+
+    fn tmp(name: &str) -> Tmp {
+        Tmp(tempfile::Builder::new()
+            .prefix(&format!("dl-labs-mnist-{name}-"))
+            .tempdir()
+            .unwrap())
     }
 
     /// A valid 4-file folder: `n_train` / `n_test` images of 2×3 pixels.

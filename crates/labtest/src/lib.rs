@@ -5,7 +5,7 @@
 //! temporary folder that is removed when the test ends, then checks the exit
 //! code, `metrics.json` and the plot files:
 //!
-//! ```no_run
+//! ```ignore
 //! let run = labtest::LabRun::new(env!("CARGO_BIN_EXE_pt_deep"), &["--niter", "200"]);
 //! run.assert_success();
 //! let m = run.metrics();

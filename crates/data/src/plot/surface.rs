@@ -414,10 +414,11 @@ mod tests {
     use super::*;
     use ndarray::{arr2, Axis};
 
-    fn tmpdir(name: &str) -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!("dl-labs-plot-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&d).unwrap();
-        d
+    fn tmpdir(name: &str) -> tempfile::TempDir {
+        tempfile::Builder::new()
+            .prefix(&format!("dl-labs-plot-{name}-"))
+            .tempdir()
+            .unwrap()
     }
 
     #[test]
@@ -479,7 +480,8 @@ mod tests {
 
     #[test]
     fn writes_png_svg_and_gif() {
-        let d = tmpdir("fig");
+        let tmp = tmpdir("fig");
+        let d = tmp.path();
         let x = arr2(&[[0.0, 0.0], [1.0, 1.0], [2.0, 0.5]]);
         let rect = Rect::around(x.view(), 0.2).unwrap();
         let s = graph_surface(|g| g.column(0).to_owned() - 1.0, rect, 0.0, 32, 32).unwrap();
@@ -494,6 +496,5 @@ mod tests {
             .unwrap()
             .contains("<svg"));
         assert_eq!(&std::fs::read(d.join("f.gif")).unwrap()[..3], b"GIF");
-        std::fs::remove_dir_all(&d).unwrap();
     }
 }
