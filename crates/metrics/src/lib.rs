@@ -16,10 +16,12 @@ use serde::Serialize;
 mod ap;
 mod argmax;
 mod knn;
+mod score;
 mod trust;
 pub use ap::{average_precision_of_proba, eval_ap, eval_ap_from_scores};
 pub use argmax::{argmax, argmax_rows};
 pub use knn::{knn_accuracy, knn_predict};
+pub use score::{score_proba, ProbaScore};
 pub use trust::{trustworthiness, trustworthiness_by_rows};
 
 /// Everything that can be wrong with the inputs of a metric.

@@ -32,14 +32,7 @@ pub struct Fitted {
 }
 
 /// The scores of a model on one data set.
-#[derive(Debug, Clone)]
-pub struct Score {
-    pub perf: metrics::MultiPerf,
-    /// AP of P(class 1) for two classes, mean one-vs-rest AP otherwise.
-    pub ap: Option<f64>,
-    /// The predicted class of every row.
-    pub pred: Vec<usize>,
-}
+pub type Score = metrics::ProbaScore;
 
 /// Trains PTLogreg(D, `n_classes`) on (x, y) by whole-batch gradient descent;
 /// `on_log(i, loss)` sees every kept loss.
@@ -77,12 +70,7 @@ impl Fitted {
     /// Accuracy, confusion matrix, precision/recall and AP on (x, y).
     pub fn score(&self, x: ArrayView2<f64>, y: &[usize]) -> Result<Score, LogregError> {
         let p = self.proba(x)?;
-        let pred = metrics::argmax_rows(p.view());
-        Ok(Score {
-            perf: metrics::eval_perf_multi(&pred, y, Some(self.model.n_classes()))?,
-            ap: metrics::average_precision_of_proba(p.view(), y)?,
-            pred,
-        })
+        Ok(metrics::score_proba(p.view(), y, self.model.n_classes())?)
     }
 
     /// The decision surface over `rect` (plot coordinates), grid × grid cells.
