@@ -81,6 +81,7 @@ impl Drawable for Lines<'_> {
                     .configure_mesh()
                     .x_desc(self.x_label)
                     .y_desc(self.y_label)
+                    .y_label_formatter(&|v: &f64| tick_label(*v))
                     .draw()
                     .map_err(draw_err)?;
                 for (i, s) in self.series.iter().enumerate() {
@@ -179,4 +180,39 @@ pub fn points_and_lines(
             log_y: false,
         },
     )
+}
+
+/// A tick label with at most three significant digits: `0.7`, `0.012`,
+/// `250`, `1.5e-5` (a log axis otherwise prints values such as
+/// 0.7000000000000001 in full).
+pub(crate) fn tick_label(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let a = v.abs();
+    if !(1e-3..1e5).contains(&a) {
+        return format!("{v:.1e}");
+    }
+    let digits = (2 - a.log10().floor() as i32).max(0) as usize;
+    let text = format!("{v:.digits$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tick_label;
+
+    #[test]
+    fn tick_labels_are_short() {
+        assert_eq!(tick_label(0.7000000000000001), "0.7");
+        assert_eq!(tick_label(0.0123456), "0.0123");
+        assert_eq!(tick_label(250.0), "250");
+        assert_eq!(tick_label(1.0), "1");
+        assert_eq!(tick_label(0.00001234), "1.2e-5");
+        assert_eq!(tick_label(0.0), "0");
+    }
 }
