@@ -14,10 +14,12 @@ pub fn reconstruction(xhat: &Tensor, x: &Tensor) -> Tensor {
 /// (rows i of each are paired). Minimising it pushes the cosine similarity of
 /// codes of different digits down towards −1. There is no positive term.
 pub fn contrastive(z: &Tensor, neg: &Tensor, tau: f64) -> Tensor {
+    // exercise(autoencoder.contrastive) begin
     let n = z.size()[0].min(neg.size()[0]);
     let (z, neg) = (z.narrow(0, 0, n), neg.narrow(0, 0, n));
     let cos = Tensor::cosine_similarity(&z, &neg, 1, 1e-8);
     (cos / tau).softplus().mean(tch::Kind::Float)
+    // exercise(autoencoder.contrastive) end
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub fn class_means(
     labels: &[usize],
     n_classes: usize,
 ) -> Result<Array2<f64>, AeError> {
+    // exercise(autoencoder.ncm) begin
     if x.nrows() != labels.len() {
         return Err(AeError::LengthMismatch {
             rows: x.nrows(),
@@ -37,10 +38,12 @@ pub fn class_means(
         sums.row_mut(c).mapv_inplace(|v| v / n as f64);
     }
     Ok(sums)
+    // exercise(autoencoder.ncm) end
 }
 
 /// The class of the nearest mean for every row of `x` (first on ties).
 pub fn predict(means: ArrayView2<f64>, x: ArrayView2<f32>) -> Vec<usize> {
+    // exercise(autoencoder.ncm) begin
     x.axis_iter(Axis(0))
         .map(|row| {
             let mut best = (0, f64::INFINITY);
@@ -57,6 +60,7 @@ pub fn predict(means: ArrayView2<f64>, x: ArrayView2<f32>) -> Vec<usize> {
             best.0
         })
         .collect()
+    // exercise(autoencoder.ncm) end
 }
 
 /// Fits on (x_train, y_train), scores on (x_test, y_test).

@@ -14,9 +14,11 @@ pub const VAR_EPS: f64 = 1e-6;
 /// variance is clamped as a constant offset, so a variance below ε still
 /// receives a gradient.
 pub fn gaussian_nll(mean: &Tensor, target: &Tensor, var: &Tensor) -> Tensor {
+    // exercise(embeddings.gaussian_nll) begin
     let floor = (var.clamp_min(VAR_EPS) - var).detach();
     let v = var + floor;
     ((v.log() + (target - mean).square() / &v) * 0.5).mean(Kind::Float)
+    // exercise(embeddings.gaussian_nll) end
 }
 
 /// Per-seed mean over every entry but the first dimension: S × … → S.

@@ -67,11 +67,11 @@ const UNUSED_BY_PART1: [(&str, &str); 4] = [
 
 fn main() -> std::process::ExitCode {
     let matches = Args::command().get_matches();
-    labkit::finish(
+    labkit::main(|| {
         Args::from_arg_matches(&matches)
             .map_err(anyhow::Error::from)
-            .and_then(|a| run(a, &matches)),
-    )
+            .and_then(|a| run(a, &matches))
+    })
 }
 
 fn run(args: Args, matches: &ArgMatches) -> anyhow::Result<()> {

@@ -174,6 +174,7 @@ impl Workspace {
 
     /// Input to output. `x` must be N × D with the N and model of [`Workspace::new`].
     pub(crate) fn forward(&mut self, m: &Fcann2Model, x: ArrayView2<f64>) {
+        // exercise(fcann2.forward) begin
         // s1 = X·W1 + b1
         affine_forward(x, &m.w1, &m.b1, &mut self.s1);
         // h1 = ReLU(s1)
@@ -182,6 +183,7 @@ impl Workspace {
         affine_forward(self.h1.view(), &m.w2, &m.b2, &mut self.s2);
         // P = softmax(s2)
         softmax_forward(&self.s2, &mut self.p, &mut self.row_max, &mut self.row_sum);
+        // exercise(fcann2.forward) end
     }
 
     /// Output to input, after [`Workspace::forward`] on the same `x`; labels
@@ -193,6 +195,7 @@ impl Workspace {
         y: &[usize],
         lambda: f64,
     ) {
+        // exercise(fcann2.backward) begin
         let (h1, g) = (self.h1.view(), &mut self.grad);
         // P = softmax(s2), loss = mean NLL    →  G_s2 = (P − Yoh)/N
         softmax_nll_backward(&self.p, y, &mut self.g_s2);
@@ -204,6 +207,7 @@ impl Workspace {
         relu_backward(&self.s1, &self.g_h1, &mut self.g_s1);
         // s1 = X·W1 + b1                      →  ∂W1 = Xᵀ·G_s1 + λ·W1, ∂b1 = column sums of G_s1
         affine_backward(x, &m.w1, &self.g_s1, lambda, &mut g.w1, &mut g.b1);
+        // exercise(fcann2.backward) end
     }
 
     /// `mean NLL + λ/2·(‖W1‖² + ‖W2‖²)` of the last forward pass (with `m`'s weights).

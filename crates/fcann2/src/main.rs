@@ -47,7 +47,7 @@ struct Args {
 }
 
 fn main() -> std::process::ExitCode {
-    labkit::finish(run(Args::parse()))
+    labkit::main(|| run(Args::parse()))
 }
 
 fn run(args: Args) -> anyhow::Result<()> {

@@ -167,7 +167,7 @@ impl MnistArgs {
 }
 
 fn main() -> std::process::ExitCode {
-    labkit::finish(run(Args::parse()))
+    labkit::main(|| run(Args::parse()))
 }
 
 fn run(args: Args) -> anyhow::Result<()> {

@@ -16,6 +16,7 @@ pub fn class_pairs(k: usize) -> Vec<(usize, usize)> {
 /// The votes every class gets: N × k counts from the N × P decision values
 /// `f` of the class-index pairs `pairs`.
 pub fn votes(f: ArrayView2<f64>, pairs: &[(usize, usize)], k: usize) -> Array2<usize> {
+    // exercise(ksvm_wrap.ovo_votes) begin
     let mut votes = Array2::<usize>::zeros((f.nrows(), k));
     for (p, &(a, b)) in pairs.iter().enumerate() {
         for (i, &v) in f.column(p).iter().enumerate() {
@@ -23,6 +24,7 @@ pub fn votes(f: ArrayView2<f64>, pairs: &[(usize, usize)], k: usize) -> Array2<u
         }
     }
     votes
+    // exercise(ksvm_wrap.ovo_votes) end
 }
 
 /// Votes turned into per-class scores, N × k: `votes_k + σ_k / (3·(|σ_k| + 1))`,

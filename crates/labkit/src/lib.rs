@@ -211,7 +211,7 @@ pub fn progress(len: u64, label: &str) -> ProgressBar {
 }
 
 /// Ends a lab binary: prints an error and its causes (no backtrace) and turns
-/// it into a non-zero exit code. Use as `fn main() -> ExitCode { labkit::finish(run()) }`.
+/// it into a non-zero exit code. [`main`] calls it.
 pub fn finish(result: anyhow::Result<()>) -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -223,6 +223,53 @@ pub fn finish(result: anyhow::Result<()>) -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Runs a lab binary's `run` with [`exercise_hook`] installed and ends it
+/// with [`finish`]: `fn main() -> ExitCode { labkit::main(|| run(Args::parse())) }`.
+pub fn main(run: impl FnOnce() -> anyhow::Result<()>) -> std::process::ExitCode {
+    exercise_hook();
+    finish(run())
+}
+
+/// What `todo!("<id>: <task>")` leaves in a panic message, if the panic came
+/// from an exercise of the student release: the assignment id and its task.
+pub fn unfinished_exercise(panic_message: &str) -> Option<(&str, &str)> {
+    let rest = panic_message.strip_prefix("not yet implemented: ")?;
+    let (id, task) = rest.split_once(": ")?;
+    let (krate, name) = id.split_once('.')?;
+    let word = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    (word(krate) && word(name)).then_some((id, task.trim()))
+}
+
+/// Installs a panic hook that turns an unfinished exercise of the student
+/// release (a `todo!` from `./dl student`) into a short message naming the
+/// exercise and where to write it, and exits with code 3; any other panic
+/// is reported as before.
+pub fn exercise_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied());
+        match message.and_then(unfinished_exercise) {
+            Some((id, task)) => {
+                let krate = id.split('.').next().unwrap_or(id);
+                let place = info
+                    .location()
+                    .map(|l| format!(" in {}:{}", l.file(), l.line()))
+                    .unwrap_or_default();
+                eprintln!(
+                    "\nexercise {id} is not done yet{place}.\n  task: {task}\n  \
+                     Write it there, then check it with `cargo test -p {krate}`."
+                );
+                std::process::exit(3);
+            }
+            None => previous(info),
+        }
+    }));
 }
 
 /// Seconds as a short human string: "850 µs", "12.3 ms", "4.56 s", "2 min 05 s".
@@ -271,6 +318,18 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unfinished_exercises_are_recognised_from_the_todo_message() {
+        assert_eq!(
+            unfinished_exercise("not yet implemented: pt_deep.forward: the scores: a, b"),
+            Some(("pt_deep.forward", "the scores: a, b"))
+        );
+        assert_eq!(unfinished_exercise("not yet implemented"), None);
+        assert_eq!(unfinished_exercise("not yet implemented: later"), None);
+        assert_eq!(unfinished_exercise("index out of bounds: the len is 3"), None);
+        assert_eq!(unfinished_exercise("not yet implemented: a b.c: x"), None);
+    }
 
     #[test]
     fn temp_sibling_keeps_extension() {

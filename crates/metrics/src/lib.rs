@@ -94,6 +94,7 @@ fn check_lengths(y: &[usize], y_true: &[usize]) -> Result<(), MetricsError> {
 
 /// Accuracy, precision and recall for labels in {0, 1}.
 pub fn eval_perf_binary(y: &[usize], y_true: &[usize]) -> Result<BinaryPerf, MetricsError> {
+    // exercise(metrics.eval_perf_binary) begin
     check_lengths(y, y_true)?;
     let (mut tp, mut fp, mut tn, mut fn_) = (0usize, 0usize, 0usize, 0usize);
     for (&p, &t) in y.iter().zip(y_true) {
@@ -114,6 +115,7 @@ pub fn eval_perf_binary(y: &[usize], y_true: &[usize]) -> Result<BinaryPerf, Met
         precision: ratio(tp, tp + fp),
         recall: ratio(tp, tp + fn_),
     })
+    // exercise(metrics.eval_perf_binary) end
 }
 
 /// The C×C confusion matrix (rows = true class, columns = predicted class).
@@ -142,6 +144,7 @@ pub fn eval_perf_multi(
     y_true: &[usize],
     n_classes: Option<usize>,
 ) -> Result<MultiPerf, MetricsError> {
+    // exercise(metrics.eval_perf_multi) begin
     check_lengths(y, y_true)?;
     let c = match n_classes {
         Some(c) => c,
@@ -168,6 +171,7 @@ pub fn eval_perf_multi(
         recall,
         support,
     })
+    // exercise(metrics.eval_perf_multi) end
 }
 
 #[cfg(test)]

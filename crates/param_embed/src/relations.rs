@@ -206,6 +206,7 @@ fn entropy_bits(d2: &[f64], beta: f64, p: &mut [f64]) -> f64 {
 /// β of one row such that the entropy of its p_{j|i} is `target` bits, by
 /// bisection on ln β (no assumption on the scale of the data). Returns β, p.
 pub fn calibrate_row(d: &[f64], target: f64) -> (f64, Vec<f64>) {
+    // exercise(param_embed.perplexity_search) begin
     let d2: Vec<f64> = d.iter().map(|x| x * x).collect();
     let mut p = vec![0.0; d.len()];
     let (mut lo, mut hi) = (-60.0f64, 60.0f64);
@@ -226,6 +227,7 @@ pub fn calibrate_row(d: &[f64], target: f64) -> (f64, Vec<f64>) {
     let beta = mid.exp();
     entropy_bits(&d2, beta, &mut p);
     (beta, p)
+    // exercise(param_embed.perplexity_search) end
 }
 
 /// t-SNE's conditional p_{j|i} on the k-NN graph (distances N × k), each row
@@ -265,6 +267,7 @@ pub fn tsne_p(
 /// UMAP's σ of one row: Σ_j exp(−(d_j − ρ)/σ) = log2(k), by bisection on
 /// ln σ over [1e-6, 1e6].
 pub fn umap_sigma(d: &[f64], rho: f64) -> f64 {
+    // exercise(param_embed.umap_sigma) begin
     let target = (d.len() as f64).log2();
     let f = |s: f64| -> f64 { d.iter().map(|&x| (-(x - rho).max(0.0) / s).exp()).sum() };
     let (mut lo, mut hi) = (1e-6f64.ln(), 1e6f64.ln());
@@ -278,6 +281,7 @@ pub fn umap_sigma(d: &[f64], rho: f64) -> f64 {
         }
     }
     (0.5 * (lo + hi)).exp()
+    // exercise(param_embed.umap_sigma) end
 }
 
 /// UMAP's directed weights w_ij = exp(−(d_ij − ρ_i)/σ_i) on the k-NN graph,

@@ -136,6 +136,7 @@ impl PTDeep {
     /// Scores with an explicit mode: `train = true` makes batch norm use and
     /// update batch statistics. Without batch norm both modes are the same.
     pub fn logits_t(&self, x: &Tensor, train: bool) -> Tensor {
+        // exercise(pt_deep.forward) begin
         let last = self.weights.len() - 1;
         let mut h = x.shallow_clone();
         for (k, (w, b)) in self.weights.iter().zip(&self.biases).enumerate() {
@@ -153,6 +154,7 @@ impl PTDeep {
             };
         }
         h
+        // exercise(pt_deep.forward) end
     }
 
     /// Class probabilities: x (N × D) → P (N × C), rows summing to 1.
@@ -197,6 +199,7 @@ impl PTDeep {
 
     /// Names and shapes of all parameters and their total count.
     pub fn count_params(&self) -> ParamCount {
+        // exercise(pt_deep.count_params) begin
         let mut params = Vec::new();
         for (k, (w, b)) in self.weights.iter().zip(&self.biases).enumerate() {
             params.push((format!("W{}", k + 1), w.size()));
@@ -213,6 +216,7 @@ impl PTDeep {
             .map(|(_, s)| s.iter().product::<i64>() as usize)
             .sum();
         ParamCount { params, total }
+        // exercise(pt_deep.count_params) end
     }
 }
 

@@ -133,11 +133,14 @@ fn check_data(x: &[f64], y: &[f64]) -> Result<(), LinregError> {
 
 /// `L = mean((a·x + b − y)²)` as a tensor (a, b are scalars that may require grad).
 pub fn mse(a: &Tensor, b: &Tensor, x: &Tensor, y: &Tensor) -> Tensor {
+    // exercise(pt_linreg.loss_and_gradient) begin
     (a * x + b - y).square().mean(Kind::Double)
+    // exercise(pt_linreg.loss_and_gradient) end
 }
 
 /// The gradient of the mean squared error, by hand.
 pub fn hand_gradient(a: f64, b: f64, x: &[f64], y: &[f64]) -> (f64, f64) {
+    // exercise(pt_linreg.loss_and_gradient) begin
     let n = x.len() as f64;
     let (mut ga, mut gb) = (0.0, 0.0);
     for (&xi, &yi) in x.iter().zip(y) {
@@ -146,6 +149,7 @@ pub fn hand_gradient(a: f64, b: f64, x: &[f64], y: &[f64]) -> (f64, f64) {
         gb += r;
     }
     (2.0 * ga / n, 2.0 * gb / n)
+    // exercise(pt_linreg.loss_and_gradient) end
 }
 
 /// Gradient descent from `(a0, b0)`; each step's gradient is compared with

@@ -46,11 +46,13 @@ impl PTLogreg {
 
     /// Mean NLL of one-hot `yoh` + λ/2·‖W‖².
     pub fn loss(&self, x: &Tensor, yoh: &Tensor, param_lambda: f64) -> Tensor {
+        // exercise(pt_logreg.loss) begin
         let logp = self.logits(x).log_softmax(-1, Kind::Float);
         let nll = -(yoh * logp)
             .sum_dim_intlist([1i64].as_slice(), false, Kind::Float)
             .mean(Kind::Float);
         nll + self.w.square().sum(Kind::Float) * (param_lambda / 2.0)
+        // exercise(pt_logreg.loss) end
     }
 
     /// ‖W‖ (Frobenius norm).

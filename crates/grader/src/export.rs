@@ -1,0 +1,302 @@
+//! The student release: the workspace's files (as git lists them: no build
+//! outputs, results, data or history), with the marked exercises blanked.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::markers;
+use crate::table::Table;
+use crate::GraderError;
+
+/// Written at the top of a release, so that a later export may update it.
+pub const STAMP: &str = ".student-release";
+
+/// The version suffix of the release's crates. Their build outputs then get
+/// other names than the reference's, so both can share one target folder
+/// (and its compiled dependencies) without ever mixing up their code.
+pub const VERSION_SUFFIX: &str = "-student";
+
+/// Into what kind of folder the release may be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Destination {
+    /// A new or empty folder only (what `./dl student` does).
+    New,
+    /// Also a folder holding an earlier release: files are rewritten only
+    /// where their content changes, so cargo rebuilds only what changed.
+    Update,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Default)]
+pub struct Exported {
+    pub files: usize,
+    /// Files rewritten because their content changed.
+    pub changed: usize,
+    /// Exercise ids blanked, and how many regions each had.
+    pub blanked: BTreeMap<String, usize>,
+    /// Exercise ids kept with the reference code.
+    pub kept: BTreeSet<String>,
+}
+
+/// The workspace's files, relative to `root`: tracked and untracked ones
+/// that git does not ignore, and that still exist.
+pub fn workspace_files(root: &Path) -> Result<Vec<PathBuf>, GraderError> {
+    let out = Command::new("git")
+        .args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
+        .current_dir(root)
+        .output()
+        .map_err(|e| GraderError::Command {
+            command: "git ls-files".into(),
+            message: format!("{e} (is git installed?)"),
+        })?;
+    if !out.status.success() {
+        return Err(GraderError::Command {
+            command: "git ls-files".into(),
+            message: format!(
+                "{} (the reference must be a git checkout)",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+        });
+    }
+    let mut files: Vec<PathBuf> = out
+        .stdout
+        .split(|&b| b == 0)
+        .filter(|s| !s.is_empty())
+        .map(|s| PathBuf::from(String::from_utf8_lossy(s).into_owned()))
+        .filter(|p| root.join(p).is_file())
+        .collect();
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+/// Writes the student release of the workspace at `root` into `dest`:
+/// every exercise not in `keep` blanked (the release proper keeps none).
+pub fn export(
+    root: &Path,
+    dest: &Path,
+    table: &Table,
+    keep: &BTreeSet<String>,
+    mode: Destination,
+) -> Result<Exported, GraderError> {
+    check_destination(root, dest, mode)?;
+    let files = workspace_files(root)?;
+    let excluded: BTreeSet<PathBuf> = table.export.exclude.iter().map(PathBuf::from).collect();
+    let task = |id: &str| table.get(id).map(|a| a.task.clone());
+    let keep_fn = |id: &str| keep.contains(id);
+    let mut report = Exported::default();
+    for rel in files.iter().filter(|f| !excluded.contains(*f)) {
+        let src = root.join(rel);
+        let bytes = std::fs::read(&src).map_err(|source| GraderError::Read {
+            path: src.clone(),
+            source,
+        })?;
+        let content = if rel.extension().is_some_and(|e| e == "rs") {
+            let text = String::from_utf8_lossy(&bytes);
+            let (out, regions) = markers::blank(&text, rel, &keep_fn, &task)?;
+            for r in regions {
+                if keep.contains(&r.id) {
+                    report.kept.insert(r.id);
+                } else {
+                    *report.blanked.entry(r.id).or_default() += 1;
+                }
+            }
+            out.into_bytes()
+        } else if rel == Path::new("Cargo.toml") {
+            student_manifest(&String::from_utf8_lossy(&bytes), rel)?.into_bytes()
+        } else if rel == Path::new("Cargo.lock") {
+            student_lock(&String::from_utf8_lossy(&bytes)).into_bytes()
+        } else {
+            bytes
+        };
+        let dst = dest.join(rel);
+        if write_if_changed(&dst, &content)? {
+            report.changed += 1;
+            // Scripts such as ./dl stay executable.
+            if let Ok(meta) = std::fs::metadata(&src) {
+                std::fs::set_permissions(&dst, meta.permissions()).map_err(|source| {
+                    GraderError::Write {
+                        path: dst.clone(),
+                        source,
+                    }
+                })?;
+            }
+        }
+        report.files += 1;
+    }
+    for a in &table.assignments {
+        if !report.blanked.contains_key(&a.id) && !report.kept.contains(&a.id) {
+            return Err(GraderError::UnmarkedAssignment { id: a.id.clone() });
+        }
+    }
+    // The machine's libtorch set-up (git-ignored), so that `cargo build`
+    // works in the release right away; `./dl setup` there writes it anew.
+    let config = root.join(".cargo/config.toml");
+    if config.is_file() {
+        let bytes = std::fs::read(&config).map_err(|source| GraderError::Read {
+            path: config.clone(),
+            source,
+        })?;
+        write_if_changed(&dest.join(".cargo/config.toml"), &bytes)?;
+    }
+    write_if_changed(
+        &dest.join(STAMP),
+        b"A student release of dl-labs, written by `./dl student`.\n",
+    )?;
+    Ok(report)
+}
+
+fn check_destination(root: &Path, dest: &Path, mode: Destination) -> Result<(), GraderError> {
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let (root_abs, dest_abs) = (abs(root), abs(dest));
+    if dest_abs.starts_with(&root_abs) {
+        return Err(GraderError::DestinationInside(dest.to_path_buf()));
+    }
+    let Ok(mut entries) = std::fs::read_dir(dest) else {
+        return Ok(()); // does not exist yet
+    };
+    let empty = entries.next().is_none();
+    let earlier_release = dest.join(STAMP).is_file();
+    if empty || (mode == Destination::Update && earlier_release) {
+        Ok(())
+    } else {
+        Err(GraderError::DestinationNotEmpty(dest.to_path_buf()))
+    }
+}
+
+/// The root manifest with `-student` added to the workspace version.
+fn student_manifest(text: &str, path: &Path) -> Result<String, GraderError> {
+    let mut section = "";
+    let mut done = false;
+    let mut out = String::with_capacity(text.len() + 16);
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if t.starts_with('[') {
+            section = if t == "[workspace.package]" { "wp" } else { "" };
+        }
+        if section == "wp" && !done && t.starts_with("version") {
+            if let Some((key, value)) = line.split_once('=') {
+                let v = value.trim().trim_matches('"');
+                out.push_str(&format!("{key}= \"{v}{VERSION_SUFFIX}\"\n"));
+                done = true;
+                continue;
+            }
+        }
+        out.push_str(line);
+    }
+    if !done {
+        return Err(GraderError::BadTable {
+            path: path.to_path_buf(),
+            message: "no `version = \"…\"` under [workspace.package]".into(),
+        });
+    }
+    Ok(out)
+}
+
+/// The lock file with the same suffix on the workspace's own packages (the
+/// ones without a `source`), as cargo would write it for the release.
+fn student_lock(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 512);
+    for (k, block) in text.split("[[package]]").enumerate() {
+        if k > 0 {
+            out.push_str("[[package]]");
+        }
+        if k == 0 || block.contains("\nsource = ") {
+            out.push_str(block);
+            continue;
+        }
+        let mut done = false;
+        for line in block.split_inclusive('\n') {
+            match line.strip_prefix("version = \"").and_then(|v| v.strip_suffix("\"\n")) {
+                Some(v) if !done => {
+                    out.push_str(&format!("version = \"{v}{VERSION_SUFFIX}\"\n"));
+                    done = true;
+                }
+                _ => out.push_str(line),
+            }
+        }
+    }
+    out
+}
+
+/// Writes `content` to `path` (atomically) unless it already holds exactly
+/// that; keeps the old file's time stamp then. Returns whether it wrote.
+fn write_if_changed(path: &Path, content: &[u8]) -> Result<bool, GraderError> {
+    if std::fs::read(path).is_ok_and(|old| old == content) {
+        return Ok(false);
+    }
+    let werr = |source| GraderError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(werr)?;
+    }
+    let tmp = path.with_extension("student-tmp");
+    std::fs::write(&tmp, content).map_err(werr)?;
+    std::fs::rename(&tmp, path).map_err(werr)?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_workspace_version_gets_the_student_suffix() {
+        let text = "[workspace]\nmembers = []\n\n[workspace.package]\nedition = \"2021\"\nversion = \"0.1.0\"\n\n[package]\nversion.workspace = true\n";
+        let out = student_manifest(text, Path::new("Cargo.toml")).unwrap();
+        assert!(out.contains("\nversion = \"0.1.0-student\"\n"), "{out}");
+        assert!(out.contains("version.workspace = true"));
+        assert_eq!(out.matches("student").count(), 1);
+        assert!(student_manifest("[package]\nversion = \"1\"\n", Path::new("Cargo.toml")).is_err());
+    }
+
+    #[test]
+    fn the_lock_file_gets_the_suffix_on_workspace_packages_only() {
+        let lock = "version = 4\n\n[[package]]\nname = \"anyhow\"\nversion = \"1.0.0\"\nsource = \"registry+x\"\n\n[[package]]\nname = \"data\"\nversion = \"0.1.0\"\ndependencies = [\n \"anyhow\",\n]\n";
+        let out = student_lock(lock);
+        assert_eq!(
+            out,
+            lock.replace("name = \"data\"\nversion = \"0.1.0\"", "name = \"data\"\nversion = \"0.1.0-student\"")
+        );
+        assert_eq!(out.matches("-student").count(), 1);
+    }
+
+    #[test]
+    fn only_new_or_empty_folders_or_earlier_releases_are_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("ref");
+        std::fs::create_dir(&root).unwrap();
+        let fresh = tmp.path().join("fresh");
+        assert!(check_destination(&root, &fresh, Destination::New).is_ok());
+        std::fs::create_dir(&fresh).unwrap();
+        assert!(check_destination(&root, &fresh, Destination::New).is_ok());
+        std::fs::write(fresh.join("work.rs"), "mine").unwrap();
+        assert!(matches!(
+            check_destination(&root, &fresh, Destination::Update),
+            Err(GraderError::DestinationNotEmpty(_))
+        ));
+        std::fs::write(fresh.join(STAMP), "").unwrap();
+        assert!(check_destination(&root, &fresh, Destination::Update).is_ok());
+        assert!(matches!(
+            check_destination(&root, &fresh, Destination::New),
+            Err(GraderError::DestinationNotEmpty(_))
+        ));
+        assert!(matches!(
+            check_destination(&root, &root.join("student"), Destination::New),
+            Err(GraderError::DestinationInside(_))
+        ));
+    }
+
+    #[test]
+    fn unchanged_files_are_not_rewritten() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("a/b.txt");
+        assert!(write_if_changed(&p, b"one").unwrap());
+        assert!(!write_if_changed(&p, b"one").unwrap());
+        assert!(write_if_changed(&p, b"two").unwrap());
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+    }
+}
