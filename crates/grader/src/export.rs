@@ -148,8 +148,7 @@ pub fn export(
 }
 
 fn check_destination(root: &Path, dest: &Path, mode: Destination) -> Result<(), GraderError> {
-    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let (root_abs, dest_abs) = (abs(root), abs(dest));
+    let (root_abs, dest_abs) = (normalized(root), normalized(dest));
     if dest_abs.starts_with(&root_abs) {
         return Err(GraderError::DestinationInside(dest.to_path_buf()));
     }
@@ -163,6 +162,24 @@ fn check_destination(root: &Path, dest: &Path, mode: Destination) -> Result<(), 
     } else {
         Err(GraderError::DestinationNotEmpty(dest.to_path_buf()))
     }
+}
+
+/// `p` made absolute with `.` and `..` resolved by name (`a/b/../c` is `a/c`),
+/// so that `ref/../student` is seen to lie outside `ref`.
+fn normalized(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// The root manifest with `-student` added to the workspace version.
@@ -288,6 +305,12 @@ mod tests {
             check_destination(&root, &root.join("student"), Destination::New),
             Err(GraderError::DestinationInside(_))
         ));
+        assert!(matches!(
+            check_destination(&root, &root.join("a/../b"), Destination::New),
+            Err(GraderError::DestinationInside(_))
+        ));
+        let beside = root.join("../student");
+        assert!(check_destination(&root, &beside, Destination::New).is_ok());
     }
 
     #[test]
