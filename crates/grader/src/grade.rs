@@ -424,10 +424,16 @@ fn run_one(
     };
     let seconds = start.elapsed().as_secs_f64();
     if status.is_none() {
-        // The whole group: a lab binary the test started goes too.
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", child.id())])
-            .status();
+        // The whole group: a lab binary the test started goes too. The
+        // group's id is the child's pid (`process_group(0)` above).
+        if let Ok(pid) = i32::try_from(child.id()) {
+            if pid > 1 {
+                let _ = nix::sys::signal::killpg(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+        }
         let _ = child.kill();
         let _ = child.wait();
     }
@@ -458,4 +464,69 @@ fn run_one(
 pub fn tail(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// A stand-in test executable: a shell script.
+    fn script(dir: &Path, name: &str, body: &str) -> Executable {
+        let path = dir.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Executable {
+            krate: "lab".into(),
+            target: "lib".into(),
+            path,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    #[test]
+    fn a_test_passes_fails_or_is_stopped_at_the_time_limit_with_what_it_started() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        let limit = Duration::from_secs(2);
+        let ok = script(d, "ok", "echo \"test result: ok. 1 passed; 0 failed\"");
+        let r = run_one(&ok, "t", &d.join("ok.log"), limit).unwrap();
+        assert_eq!((r.outcome, r.output), (Outcome::Passed, None));
+        // Exit 0 without running the test (a wrong name, say) is not a pass.
+        let none = script(d, "none", "echo \"test result: ok. 0 passed; 0 failed\"");
+        let r = run_one(&none, "t", &d.join("none.log"), limit).unwrap();
+        assert_eq!(r.outcome, Outcome::Failed);
+        let bad = script(d, "bad", "echo \"panicked at src/x.rs: not yet implemented\"; exit 101");
+        let r = run_one(&bad, "t", &d.join("bad.log"), limit).unwrap();
+        assert_eq!(r.outcome, Outcome::Failed);
+        assert!(r.output.unwrap().contains("not yet implemented"));
+        // A hanging test that started a helper process: both are stopped.
+        let pid_file = d.join("helper.pid");
+        let hang = script(
+            d,
+            "hang",
+            &format!("sleep 60 & echo $! > {}; echo started; wait", pid_file.display()),
+        );
+        let t0 = Instant::now();
+        let r = run_one(&hang, "t", &d.join("hang.log"), limit).unwrap();
+        assert!(t0.elapsed() < Duration::from_secs(20), "{:?}", t0.elapsed());
+        assert_eq!(r.outcome, Outcome::TimedOut);
+        let out = r.output.unwrap();
+        assert!(out.starts_with("stopped after 2 s") && out.contains("started"), "{out}");
+        let helper = std::fs::read_to_string(&pid_file).unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        // /proc/<pid> is gone once the process is dead and reaped (sleep's
+        // parent, the script, is dead, so init reaps it).
+        let alive = Path::new("/proc").join(helper.trim()).exists()
+            && !std::fs::read_to_string(Path::new("/proc").join(helper.trim()).join("stat"))
+                .is_ok_and(|s| s.contains(") Z "));
+        assert!(!alive, "the helper process {} survived", helper.trim());
+    }
+
+    #[test]
+    fn tail_keeps_the_last_lines() {
+        assert_eq!(tail("a\nb\nc\n", 2), "b\nc");
+        assert_eq!(tail("a", 5), "a");
+        assert_eq!(tail("", 3), "");
+    }
 }
