@@ -149,7 +149,9 @@ pub fn export(
 
 fn check_destination(root: &Path, dest: &Path, mode: Destination) -> Result<(), GraderError> {
     let (root_abs, dest_abs) = (normalized(root), normalized(dest));
-    if dest_abs.starts_with(&root_abs) {
+    // Inside the workspace only where git ignores it (a target folder, say):
+    // anywhere else the next export would copy the release into itself.
+    if dest_abs.starts_with(&root_abs) && !git_ignores(&root_abs, &dest_abs) {
         return Err(GraderError::DestinationInside(dest.to_path_buf()));
     }
     let Ok(mut entries) = std::fs::read_dir(dest) else {
@@ -162,6 +164,18 @@ fn check_destination(root: &Path, dest: &Path, mode: Destination) -> Result<(), 
     } else {
         Err(GraderError::DestinationNotEmpty(dest.to_path_buf()))
     }
+}
+
+/// Whether git, in the repository at `root`, ignores `path`.
+fn git_ignores(root: &Path, path: &Path) -> bool {
+    Command::new("git")
+        .arg("check-ignore")
+        .arg("-q")
+        .arg(path)
+        .current_dir(root)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// `p` made absolute with `.` and `..` resolved by name (`a/b/../c` is `a/c`),
@@ -311,6 +325,20 @@ mod tests {
         ));
         let beside = root.join("../student");
         assert!(check_destination(&root, &beside, Destination::New).is_ok());
+        // In a git checkout, an ignored folder inside it is fine.
+        let git = |args: &[&str]| {
+            Command::new("git").args(args).current_dir(&root).output().unwrap()
+        };
+        if git(&["init", "-q"]).status.success() {
+            std::fs::write(root.join(".gitignore"), "/target/\n").unwrap();
+            std::fs::create_dir(root.join("target")).unwrap();
+            let inside = root.join("target/student-release");
+            assert!(check_destination(&root, &inside, Destination::New).is_ok());
+            assert!(matches!(
+                check_destination(&root, &root.join("student"), Destination::New),
+                Err(GraderError::DestinationInside(_))
+            ));
+        }
     }
 
     #[test]

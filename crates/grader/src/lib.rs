@@ -47,7 +47,7 @@ pub enum GraderError {
     NoWorkspace(PathBuf),
     #[error("{0} exists and is not empty; give a new folder (nothing is overwritten)")]
     DestinationNotEmpty(PathBuf),
-    #[error("the student release cannot go inside the workspace it is made from ({0})")]
+    #[error("the student release cannot go inside the workspace it is made from ({0}), except into a folder git ignores; give a folder outside it, e.g. ../student")]
     DestinationInside(PathBuf),
     #[error("`{command}` failed: {message}")]
     Command { command: String, message: String },
