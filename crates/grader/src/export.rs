@@ -180,7 +180,7 @@ fn git_ignores(root: &Path, path: &Path) -> bool {
 
 /// `p` made absolute with `.` and `..` resolved by name (`a/b/../c` is `a/c`),
 /// so that `ref/../student` is seen to lie outside `ref`.
-fn normalized(p: &Path) -> PathBuf {
+pub fn normalized(p: &Path) -> PathBuf {
     use std::path::Component;
     let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
     let mut out = PathBuf::new();

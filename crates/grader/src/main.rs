@@ -86,6 +86,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
                 None => here()?,
             };
             let table = Table::load(&root)?;
+            let dir = grader::export::normalized(&dir);
             let r = export(&root, &dir, &table, &BTreeSet::new(), Destination::New)
                 .with_context(|| format!("writing the student release into {}", dir.display()))?;
             let regions: usize = r.blanked.values().sum();
