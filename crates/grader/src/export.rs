@@ -43,7 +43,13 @@ pub struct Exported {
 /// that git does not ignore, and that still exist.
 pub fn workspace_files(root: &Path) -> Result<Vec<PathBuf>, GraderError> {
     let out = Command::new("git")
-        .args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
         .current_dir(root)
         .output()
         .map_err(|e| GraderError::Command {
@@ -239,7 +245,10 @@ fn student_lock(text: &str) -> String {
         }
         let mut done = false;
         for line in block.split_inclusive('\n') {
-            match line.strip_prefix("version = \"").and_then(|v| v.strip_suffix("\"\n")) {
+            match line
+                .strip_prefix("version = \"")
+                .and_then(|v| v.strip_suffix("\"\n"))
+            {
                 Some(v) if !done => {
                     out.push_str(&format!("version = \"{v}{VERSION_SUFFIX}\"\n"));
                     done = true;
@@ -290,7 +299,10 @@ mod tests {
         let out = student_lock(lock);
         assert_eq!(
             out,
-            lock.replace("name = \"data\"\nversion = \"0.1.0\"", "name = \"data\"\nversion = \"0.1.0-student\"")
+            lock.replace(
+                "name = \"data\"\nversion = \"0.1.0\"",
+                "name = \"data\"\nversion = \"0.1.0-student\""
+            )
         );
         assert_eq!(out.matches("-student").count(), 1);
     }
@@ -327,7 +339,11 @@ mod tests {
         assert!(check_destination(&root, &beside, Destination::New).is_ok());
         // In a git checkout, an ignored folder inside it is fine.
         let git = |args: &[&str]| {
-            Command::new("git").args(args).current_dir(&root).output().unwrap()
+            Command::new("git")
+                .args(args)
+                .current_dir(&root)
+                .output()
+                .unwrap()
         };
         if git(&["init", "-q"]).status.success() {
             std::fs::write(root.join(".gitignore"), "/target/\n").unwrap();

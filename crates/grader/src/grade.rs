@@ -148,7 +148,11 @@ pub fn grade(root: &Path, table: &Table, opts: &GradeOptions) -> Result<Grades, 
         }
     }
     if opts.verbose {
-        eprintln!("grade: running {} tests, {} at a time …", jobs.len(), opts.jobs.max(1));
+        eprintln!(
+            "grade: running {} tests, {} at a time …",
+            jobs.len(),
+            opts.jobs.max(1)
+        );
     }
     let tests = run_all(jobs, opts)?;
     let mut scores = Vec::new();
@@ -225,10 +229,15 @@ fn build(
     opts: &GradeOptions,
 ) -> Result<(Vec<Executable>, Vec<CrateBuild>), GraderError> {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cmd.args(["test", "--no-run", "--no-fail-fast", "--message-format=json"])
-        .current_dir(root)
-        .env("CARGO_TERM_COLOR", "never")
-        .stdin(Stdio::null());
+    cmd.args([
+        "test",
+        "--no-run",
+        "--no-fail-fast",
+        "--message-format=json",
+    ])
+    .current_dir(root)
+    .env("CARGO_TERM_COLOR", "never")
+    .stdin(Stdio::null());
     if opts.lib_only {
         cmd.arg("--lib");
     }
@@ -291,10 +300,7 @@ fn build(
             let compiled = exes.iter().any(|e| e.krate == c);
             let mut errs = errors.remove(c).unwrap_or_default();
             if !compiled && errs.is_empty() {
-                errs.push(format!(
-                    "not built; cargo said:\n{}",
-                    tail(&stderr, 30)
-                ));
+                errs.push(format!("not built; cargo said:\n{}", tail(&stderr, 30)));
             }
             CrateBuild {
                 krate: c.to_string(),
@@ -496,7 +502,11 @@ mod tests {
         let none = script(d, "none", "echo \"test result: ok. 0 passed; 0 failed\"");
         let r = run_one(&none, "t", &d.join("none.log"), limit).unwrap();
         assert_eq!(r.outcome, Outcome::Failed);
-        let bad = script(d, "bad", "echo \"panicked at src/x.rs: not yet implemented\"; exit 101");
+        let bad = script(
+            d,
+            "bad",
+            "echo \"panicked at src/x.rs: not yet implemented\"; exit 101",
+        );
         let r = run_one(&bad, "t", &d.join("bad.log"), limit).unwrap();
         assert_eq!(r.outcome, Outcome::Failed);
         assert!(r.output.unwrap().contains("not yet implemented"));
@@ -505,14 +515,20 @@ mod tests {
         let hang = script(
             d,
             "hang",
-            &format!("sleep 60 & echo $! > {}; echo started; wait", pid_file.display()),
+            &format!(
+                "sleep 60 & echo $! > {}; echo started; wait",
+                pid_file.display()
+            ),
         );
         let t0 = Instant::now();
         let r = run_one(&hang, "t", &d.join("hang.log"), limit).unwrap();
         assert!(t0.elapsed() < Duration::from_secs(20), "{:?}", t0.elapsed());
         assert_eq!(r.outcome, Outcome::TimedOut);
         let out = r.output.unwrap();
-        assert!(out.starts_with("stopped after 2 s") && out.contains("started"), "{out}");
+        assert!(
+            out.starts_with("stopped after 2 s") && out.contains("started"),
+            "{out}"
+        );
         let helper = std::fs::read_to_string(&pid_file).unwrap();
         std::thread::sleep(Duration::from_millis(200));
         // /proc/<pid> is gone once the process is dead and reaped (sleep's

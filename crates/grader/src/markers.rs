@@ -148,15 +148,22 @@ mod tests {
     const SRC: &str = "fn a() -> u32 {\n    let x = 1;\n    // exercise(lab.a) begin\n    x + 1\n    // exercise(lab.a) end\n}\n\nfn b() {\n        // exercise(lab.b) begin\n        println!(\"b\");\n        // exercise(lab.b) end\n}\n";
 
     fn task(id: &str) -> Option<String> {
-        id.starts_with("lab.").then(|| format!("write {id} \"quoted\" {{x}}"))
+        id.starts_with("lab.")
+            .then(|| format!("write {id} \"quoted\" {{x}}"))
     }
 
     #[test]
     fn regions_are_found_with_lines_and_indentation() {
         let r = scan(SRC, Path::new("x.rs")).unwrap();
         assert_eq!(r.len(), 2);
-        assert_eq!((r[0].id.as_str(), r[0].begin, r[0].end, r[0].indent.as_str()), ("lab.a", 3, 5, "    "));
-        assert_eq!((r[1].id.as_str(), r[1].begin, r[1].end, r[1].indent.len()), ("lab.b", 9, 11, 8));
+        assert_eq!(
+            (r[0].id.as_str(), r[0].begin, r[0].end, r[0].indent.as_str()),
+            ("lab.a", 3, 5, "    ")
+        );
+        assert_eq!(
+            (r[1].id.as_str(), r[1].begin, r[1].end, r[1].indent.len()),
+            ("lab.b", 9, 11, 8)
+        );
     }
 
     #[test]
@@ -197,6 +204,10 @@ mod tests {
         let (_, m) = e("// exercise(nodot) begin\n");
         assert!(m.contains("is not `<crate>.<name>`"), "{m}");
         // Text that only mentions the syntax is not a marker.
-        assert!(scan("// see exercise(lab.a) begin markers\n", Path::new("x.rs")).unwrap().is_empty());
+        assert!(
+            scan("// see exercise(lab.a) begin markers\n", Path::new("x.rs"))
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -88,7 +88,11 @@ pub fn markdown(g: &Grades) -> String {
         );
     }
     for u in &g.ungraded {
-        let _ = writeln!(md, "| ({} not graded) | {}/{} | - | |", u.krate, u.passed, u.total);
+        let _ = writeln!(
+            md,
+            "| ({} not graded) | {}/{} | - | |",
+            u.krate, u.passed, u.total
+        );
     }
     let _ = writeln!(
         md,
@@ -100,7 +104,12 @@ pub fn markdown(g: &Grades) -> String {
     if !broken.is_empty() {
         let _ = writeln!(md, "\n## Crates that do not compile\n");
         for b in broken {
-            let _ = writeln!(md, "### {}\n\n```text\n{}\n```\n", b.krate, b.errors.join("\n"));
+            let _ = writeln!(
+                md,
+                "### {}\n\n```text\n{}\n```\n",
+                b.krate,
+                b.errors.join("\n")
+            );
         }
     }
     let failed: Vec<_> = g
@@ -131,7 +140,8 @@ pub fn save(g: &Grades, dir: &Path) -> Result<Vec<PathBuf>, GraderError> {
         move |source| GraderError::Write { path, source }
     };
     std::fs::create_dir_all(dir).map_err(werr(dir))?;
-    let json = serde_json::to_string_pretty(g).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let json =
+        serde_json::to_string_pretty(g).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     let mut written = Vec::new();
     for (name, content) in [("grades.json", json), ("grades.md", markdown(g))] {
         let path = dir.join(name);

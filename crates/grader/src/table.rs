@@ -150,12 +150,10 @@ pub fn valid_id(id: &str) -> bool {
 
 /// The folder at or above `start` that holds a `grading.toml`.
 pub fn find_root(start: &Path) -> Result<PathBuf, GraderError> {
-    let start = start
-        .canonicalize()
-        .map_err(|source| GraderError::Read {
-            path: start.to_path_buf(),
-            source,
-        })?;
+    let start = start.canonicalize().map_err(|source| GraderError::Read {
+        path: start.to_path_buf(),
+        source,
+    })?;
     start
         .ancestors()
         .find(|d| d.join(FILE).is_file())
@@ -205,14 +203,22 @@ exclude = ["crates/grader/tests/release.rs"]
     #[test]
     fn bad_tables_say_what_is_wrong() {
         let msg = |text: &str| parse(text).unwrap_err().to_string();
-        assert!(msg("[[assignment]]\nid = \"x\"\npoints = 1\ntask = \"t\"\ntests = [\"a\"]\n")
-            .contains("is not `<crate>.<name>`"));
+        assert!(
+            msg("[[assignment]]\nid = \"x\"\npoints = 1\ntask = \"t\"\ntests = [\"a\"]\n")
+                .contains("is not `<crate>.<name>`")
+        );
         let twice = format!("{GOOD}\n[[assignment]]\nid = \"fcann2.forward\"\npoints = 1\ntask = \"t\"\ntests = [\"a\"]\n");
         // [export] comes before the repeated entry in `twice`, so rebuild it in order.
-        let twice = twice.replace("[export]\nexclude = [\"crates/grader/tests/release.rs\"]\n", "");
+        let twice = twice.replace(
+            "[export]\nexclude = [\"crates/grader/tests/release.rs\"]\n",
+            "",
+        );
         assert!(msg(&twice).contains("listed twice"), "{}", msg(&twice));
         assert!(msg(&GOOD.replace("points = 5", "points = -1")).contains("points must be"));
-        assert!(msg(&GOOD.replace("tests = [\"tests::multi_*\"]", "tests = []")).contains("at least one test"));
+        assert!(
+            msg(&GOOD.replace("tests = [\"tests::multi_*\"]", "tests = []"))
+                .contains("at least one test")
+        );
         assert!(msg(&GOOD.replace("points = 5", "pionts = 5")).contains("unknown field"));
         assert!(msg("").contains("missing field"));
     }

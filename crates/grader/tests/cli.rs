@@ -32,7 +32,10 @@ fn student_refuses_a_folder_with_work_in_it() {
     rejected(&out, "exists and is not empty");
     let left: Vec<_> = std::fs::read_dir(&dest).unwrap().collect();
     assert_eq!(left.len(), 1, "nothing was added");
-    assert_eq!(std::fs::read_to_string(dest.join("notes.txt")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(dest.join("notes.txt")).unwrap(),
+        "mine"
+    );
 }
 
 #[test]
@@ -46,12 +49,25 @@ fn student_refuses_a_folder_inside_the_workspace() {
 fn grade_names_what_is_wrong_before_building() {
     let tmp = tempfile::tempdir().unwrap();
     // Not a workspace: no grading.toml anywhere above.
-    rejected(&grader(&["grade", tmp.path().to_str().unwrap()], root()), "no grading.toml");
-    rejected(&grader(&["grade", "--timeout", "0"], root()), "--timeout must be at least 1");
-    rejected(&grader(&["grade", "--jobs", "0"], root()), "--jobs must be at least 1");
+    rejected(
+        &grader(&["grade", tmp.path().to_str().unwrap()], root()),
+        "no grading.toml",
+    );
+    rejected(
+        &grader(&["grade", "--timeout", "0"], root()),
+        "--timeout must be at least 1",
+    );
+    rejected(
+        &grader(&["grade", "--jobs", "0"], root()),
+        "--jobs must be at least 1",
+    );
     // A broken table is named with its problem.
     let table = tmp.path().join("grading.toml");
-    std::fs::write(&table, "[[assignment]]\nid = \"nodot\"\npoints = 1\ntask = \"t\"\ntests = [\"x\"]\n").unwrap();
+    std::fs::write(
+        &table,
+        "[[assignment]]\nid = \"nodot\"\npoints = 1\ntask = \"t\"\ntests = [\"x\"]\n",
+    )
+    .unwrap();
     rejected(
         &grader(&["grade", "--table", table.to_str().unwrap()], root()),
         "is not `<crate>.<name>`",

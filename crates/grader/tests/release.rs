@@ -18,7 +18,10 @@ use grader::grade::{grade, GradeOptions, Grades};
 use grader::table::Table;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// The target folder this test was built in: <target>/debug/deps/release-….
@@ -53,7 +56,14 @@ fn wrong(g: &Grades, table: &Table, full: &dyn Fn(usize) -> bool) -> Vec<String>
                 .tests
                 .iter()
                 .filter(|t| t.krate == a.krate() && a.matches(&t.name))
-                .map(|t| format!("{} {:?}\n{}", t.name, t.outcome, t.output.as_deref().unwrap_or("")))
+                .map(|t| {
+                    format!(
+                        "{} {:?}\n{}",
+                        t.name,
+                        t.outcome,
+                        t.output.as_deref().unwrap_or("")
+                    )
+                })
                 .collect();
             bad.push(format!(
                 "{}: {}/{} tests, {} points (want {}) {}\n{}",
@@ -77,17 +87,27 @@ fn skeleton_scores_zero_each_exercise_turns_its_assignment_green_and_the_referen
     let dest = target_dir().join("student-release");
     let n = table.assignments.len();
     for k in 0..=n {
-        let keep: BTreeSet<String> = table.assignments[..k].iter().map(|a| a.id.clone()).collect();
+        let keep: BTreeSet<String> = table.assignments[..k]
+            .iter()
+            .map(|a| a.id.clone())
+            .collect();
         let e = export(&root, &dest, &table, &keep, Destination::Update).unwrap();
         assert_eq!(e.blanked.len(), n - k, "blanked {:?}", e.blanked.keys());
         eprintln!(
             "\n== step {k}: filled {:?}, {} files rewritten",
-            table.assignments[..k].iter().map(|a| &a.id).collect::<Vec<_>>(),
+            table.assignments[..k]
+                .iter()
+                .map(|a| &a.id)
+                .collect::<Vec<_>>(),
             e.changed
         );
         let g = grade(&dest, &table, &options()).unwrap();
         for b in g.builds.iter().filter(|b| !b.compiled) {
-            panic!("step {k}: {} does not compile:\n{}", b.krate, b.errors.join("\n"));
+            panic!(
+                "step {k}: {} does not compile:\n{}",
+                b.krate,
+                b.errors.join("\n")
+            );
         }
         let bad = wrong(&g, &table, &|j| j < k);
         assert!(bad.is_empty(), "step {k}:\n{}", bad.join("\n\n"));

@@ -327,7 +327,10 @@ mod tests {
         );
         assert_eq!(unfinished_exercise("not yet implemented"), None);
         assert_eq!(unfinished_exercise("not yet implemented: later"), None);
-        assert_eq!(unfinished_exercise("index out of bounds: the len is 3"), None);
+        assert_eq!(
+            unfinished_exercise("index out of bounds: the len is 3"),
+            None
+        );
         assert_eq!(unfinished_exercise("not yet implemented: a b.c: x"), None);
     }
 

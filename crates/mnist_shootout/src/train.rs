@@ -229,7 +229,11 @@ mod tests {
     fn toy_split() -> Split {
         use rand::{Rng, SeedableRng};
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-        let centres = [[3.0f32, 0.0, 3.0, 0.0], [-3.0, 0.0, 0.0, 3.0], [0.0, 3.0, -3.0, 0.0]];
+        let centres = [
+            [3.0f32, 0.0, 3.0, 0.0],
+            [-3.0, 0.0, 0.0, 3.0],
+            [0.0, 3.0, -3.0, 0.0],
+        ];
         let n = 200;
         let labels = ndarray::Array1::from_shape_fn(n, |i| i % 3);
         let images = ndarray::Array2::from_shape_fn((n, 4), |(i, j)| {
@@ -304,7 +308,10 @@ mod tests {
         let hist = train_mb(&vs, &train, &spec, "test", &loss_fn, |_, _| Ok(())).unwrap();
         assert_eq!(hist.lr.len(), 20);
         for (k, &lr) in hist.lr.iter().enumerate() {
-            assert!((lr - 0.2 * 0.9f64.powi(k as i32)).abs() < 1e-12, "epoch {k}: {lr}");
+            assert!(
+                (lr - 0.2 * 0.9f64.powi(k as i32)).abs() < 1e-12,
+                "epoch {k}: {lr}"
+            );
         }
         let (first, last) = (hist.epoch_loss[0], hist.epoch_loss[19]);
         println!("loss: epoch 1 {first:.4}, epoch 20 {last:.4}");
