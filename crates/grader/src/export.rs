@@ -266,16 +266,12 @@ fn write_if_changed(path: &Path, content: &[u8]) -> Result<bool, GraderError> {
     if std::fs::read(path).is_ok_and(|old| old == content) {
         return Ok(false);
     }
-    let werr = |source| GraderError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(werr)?;
-    }
-    let tmp = path.with_extension("student-tmp");
-    std::fs::write(&tmp, content).map_err(werr)?;
-    std::fs::rename(&tmp, path).map_err(werr)?;
+    labkit::write_atomically(path, |tmp| {
+        std::fs::write(tmp, content).map_err(|source| GraderError::Write {
+            path: tmp.to_path_buf(),
+            source,
+        })
+    })?;
     Ok(true)
 }
 

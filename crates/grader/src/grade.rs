@@ -138,10 +138,7 @@ pub fn grade(root: &Path, table: &Table, opts: &GradeOptions) -> Result<Grades, 
     let mut jobs = Vec::new();
     for exe in &exes {
         for name in list_tests(exe)? {
-            let graded = table
-                .assignments
-                .iter()
-                .any(|a| a.krate() == exe.krate && a.matches(&name));
+            let graded = table.assignment_of(&exe.krate, &name).is_some();
             if graded || !opts.graded_only {
                 jobs.push((exe.clone(), name));
             }
@@ -191,11 +188,7 @@ pub fn grade(root: &Path, table: &Table, opts: &GradeOptions) -> Result<Grades, 
     }
     let mut ungraded: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for t in &tests {
-        if !table
-            .assignments
-            .iter()
-            .any(|a| a.krate() == t.krate && a.matches(&t.name))
-        {
+        if table.assignment_of(&t.krate, &t.name).is_none() {
             let e = ungraded.entry(&t.krate).or_default();
             e.0 += usize::from(t.outcome == Outcome::Passed);
             e.1 += 1;

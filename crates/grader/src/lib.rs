@@ -49,6 +49,8 @@ pub enum GraderError {
     DestinationNotEmpty(PathBuf),
     #[error("the student release cannot go inside the workspace it is made from ({0}), except into a folder git ignores; give a folder outside it, e.g. ../student")]
     DestinationInside(PathBuf),
+    #[error(transparent)]
+    Output(#[from] labkit::OutputError),
     #[error("`{command}` failed: {message}")]
     Command { command: String, message: String },
 }

@@ -61,16 +61,7 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
-    match run(Args::parse()) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e}");
-            for cause in e.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
-            }
-            ExitCode::FAILURE
-        }
-    }
+    labkit::finish(run(Args::parse()))
 }
 
 fn here() -> anyhow::Result<PathBuf> {
@@ -78,7 +69,7 @@ fn here() -> anyhow::Result<PathBuf> {
     Ok(find_root(&cwd)?)
 }
 
-fn run(args: Args) -> anyhow::Result<ExitCode> {
+fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         Cmd::Student { dir, from } => {
             let root = match from {
@@ -102,7 +93,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
                 dir.display(),
                 dir.display()
             );
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
         Cmd::Grade {
             dir,
@@ -145,7 +136,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
                 println!("wrote {}", p.display());
             }
             println!("graded in {:.0} s", g.seconds);
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
     }
 }

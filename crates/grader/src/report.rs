@@ -135,19 +135,17 @@ pub fn markdown(g: &Grades) -> String {
 
 /// Writes `grades.json` and `grades.md` into `dir` (each atomically).
 pub fn save(g: &Grades, dir: &Path) -> Result<Vec<PathBuf>, GraderError> {
-    let werr = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| GraderError::Write { path, source }
-    };
-    std::fs::create_dir_all(dir).map_err(werr(dir))?;
     let json =
         serde_json::to_string_pretty(g).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     let mut written = Vec::new();
     for (name, content) in [("grades.json", json), ("grades.md", markdown(g))] {
         let path = dir.join(name);
-        let tmp = dir.join(format!(".{name}.tmp"));
-        std::fs::write(&tmp, content).map_err(werr(&tmp))?;
-        std::fs::rename(&tmp, &path).map_err(werr(&path))?;
+        labkit::write_atomically(&path, |tmp| {
+            std::fs::write(tmp, &content).map_err(|source| GraderError::Write {
+                path: tmp.to_path_buf(),
+                source,
+            })
+        })?;
         written.push(path);
     }
     Ok(written)

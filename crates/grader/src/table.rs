@@ -125,6 +125,13 @@ impl Table {
         self.assignments.iter().find(|a| a.id == id)
     }
 
+    /// The assignment that the test `name` of crate `krate` scores, if any.
+    pub fn assignment_of(&self, krate: &str, name: &str) -> Option<&Assignment> {
+        self.assignments
+            .iter()
+            .find(|a| a.krate() == krate && a.matches(name))
+    }
+
     /// The crates that have assignments, in the order they first appear.
     pub fn crates(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
