@@ -113,3 +113,6 @@ impl From<tch::TchError> for AeError {
         AeError::Torch(e.into())
     }
 }
+
+#[cfg(test)]
+mod hidden_tests;

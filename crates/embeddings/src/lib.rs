@@ -104,3 +104,6 @@ impl From<tch::TchError> for EmbeddingsError {
 
 /// Short for this crate's results.
 pub type Result<T, E = EmbeddingsError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod hidden_tests;

@@ -158,6 +158,9 @@ pub enum Fcann2Error {
 }
 
 #[cfg(test)]
+mod hidden_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

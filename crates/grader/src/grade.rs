@@ -1,112 +1,319 @@
-//! Grading a workspace: build the tests of every crate that has assignments
-//! (one cargo call that keeps going past a crate that does not compile), run
-//! each test on its own with a time limit, and score the assignments.
+//! Grading one submission from the instructor's copy.
+//!
+//! 1. Read the submission's Rust files; take the text between each pair of
+//!    exercise markers and check it ([`crate::submission`], [`crate::check`]).
+//! 2. Export the reference (its tests, hidden ones included, its manifests,
+//!    build scripts and every line outside the markers) with the taken
+//!    regions spliced in; exercises not taken get `todo!`.
+//! 3. Build the graded crates' unit tests in the sandbox, in a target folder
+//!    of the submission's own that links the reference's compiled
+//!    dependencies; the export's crates carry a version of their own
+//!    (derived from what was taken), so no other build of them is reused.
+//! 4. Run every test that the table lists, each in the sandbox with a time
+//!    limit; a listed test that did not run counts as failed.
+//! 5. Score: points × passed / listed, and 0 for an exercise whose regions
+//!    were not taken.
 
-use std::collections::BTreeMap;
-use std::fs::File;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
-use crate::table::Table;
+use crate::compile::{build_tests, link_shared_target, CrateBuild, Executable};
+use crate::export::{export_with, workspace_files, Destination, Plan, Purpose, STAMP};
+use crate::markers::{self, Fill, Region};
+use crate::run::{list_tests, run_all, scratch_of, Outcome, TestResult};
+use crate::sandbox::Sandbox;
+use crate::submission::{hex, read_sources, student_name, take, Layout, Taken};
+use crate::table::{Table, HIDDEN_MODULE};
 use crate::GraderError;
+
+/// The instructor's copy: the workspace grading is done from.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    pub root: PathBuf,
+    pub table: Table,
+    /// Where the exercises are, file by file.
+    pub layout: Layout,
+    /// The text of every region, by (file, id).
+    pub regions: BTreeMap<(PathBuf, String), Vec<String>>,
+    /// SHA-256 over every file of the reference: a change re-grades everyone.
+    pub fingerprint: String,
+    /// The reference is itself a student release: its hidden tests are stubs.
+    pub is_release: bool,
+    /// Each crate under `crates/` → the workspace crates it depends on
+    /// (normal, dev and build dependencies).
+    pub crate_deps: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Reference {
+    /// Reads the workspace at `root` (a git checkout with `grading.toml`).
+    pub fn load(root: &Path) -> Result<Reference, GraderError> {
+        let table = Table::load(root)?;
+        let mut layout = Layout::new();
+        let mut regions: BTreeMap<(PathBuf, String), Vec<String>> = BTreeMap::new();
+        let mut h = Sha256::new();
+        for rel in workspace_files(root)? {
+            let path = root.join(&rel);
+            let bytes = std::fs::read(&path).map_err(|source| GraderError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            h.update(rel.to_string_lossy().as_bytes());
+            h.update([0]);
+            h.update(&bytes);
+            h.update([1]);
+            if rel.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            let found = markers::scan(&text, &rel)?;
+            for r in &found {
+                if table.get(&r.id).is_none() {
+                    return Err(GraderError::Marker {
+                        path: rel.clone(),
+                        line: r.begin,
+                        message: format!("exercise({}) is not an assignment of grading.toml", r.id),
+                    });
+                }
+                layout.entry(rel.clone()).or_default().push(r.id.clone());
+                regions
+                    .entry((rel.clone(), r.id.clone()))
+                    .or_default()
+                    .push(markers::inside(&text, r));
+            }
+        }
+        for a in &table.assignments {
+            if !layout.values().flatten().any(|id| *id == a.id) {
+                return Err(GraderError::UnmarkedAssignment { id: a.id.clone() });
+            }
+        }
+        let crate_deps = crate_graph(root)?;
+        Ok(Reference {
+            crate_deps,
+            is_release: root.join(STAMP).is_file(),
+            root: root.to_path_buf(),
+            table,
+            layout,
+            regions,
+            fingerprint: hex(&h.finalize()),
+        })
+    }
+
+    /// The exercise ids of the table.
+    pub fn ids(&self) -> BTreeSet<String> {
+        self.table
+            .assignments
+            .iter()
+            .map(|a| a.id.clone())
+            .collect()
+    }
+
+    /// What a submission holding the reference's own code for the exercises
+    /// `filled` (and `todo!` for the rest) gives: the release check's ladder.
+    pub fn taken_filled(&self, filled: &BTreeSet<String>) -> Taken {
+        let mut t = Taken {
+            root: Some(PathBuf::new()),
+            ..Taken::default()
+        };
+        for ((f, id), texts) in &self.regions {
+            if filled.contains(id) {
+                t.texts.insert((f.clone(), id.clone()), texts.clone());
+            }
+        }
+        t.hash = format!(
+            "filled:{}",
+            filled.iter().cloned().collect::<Vec<_>>().join(",")
+        );
+        t
+    }
+}
+
+/// The workspace crates each crate under `root/crates` depends on.
+fn crate_graph(root: &Path) -> Result<BTreeMap<String, BTreeSet<String>>, GraderError> {
+    let dir = root.join("crates");
+    let entries = std::fs::read_dir(&dir).map_err(|source| GraderError::Read {
+        path: dir.clone(),
+        source,
+    })?;
+    let names: BTreeSet<String> = entries
+        .flatten()
+        .filter(|e| e.path().join("Cargo.toml").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut graph = BTreeMap::new();
+    for c in &names {
+        let path = dir.join(c).join("Cargo.toml");
+        let text = std::fs::read_to_string(&path).map_err(|source| GraderError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let manifest: toml::Table = text.parse().map_err(|e| GraderError::Table {
+            path: path.clone(),
+            source: Box::new(e),
+        })?;
+        let deps: BTreeSet<String> = ["dependencies", "dev-dependencies", "build-dependencies"]
+            .iter()
+            .filter_map(|k| manifest.get(*k).and_then(|v| v.as_table()))
+            .flat_map(|t| t.keys().cloned())
+            .filter(|d| names.contains(d))
+            .collect();
+        graph.insert(c.clone(), deps);
+    }
+    Ok(graph)
+}
+
+impl Reference {
+    /// `krate` and every workspace crate it depends on, transitively.
+    pub fn closure(&self, krate: &str) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![krate.to_string()];
+        while let Some(c) = stack.pop() {
+            if seen.insert(c.clone()) {
+                stack.extend(self.crate_deps.get(&c).into_iter().flatten().cloned());
+            }
+        }
+        seen
+    }
+
+    /// The version suffix of every crate of an export that takes `taken`:
+    /// a hash of the reference and of the regions compiled into the crate
+    /// (its own and its dependencies'). Two exports give a crate the same
+    /// version only when they compile the same code into it; a crate whose
+    /// regions are not involved keeps one version for every submission.
+    pub fn versions(&self, taken: &Taken) -> crate::export::Versions {
+        let region = |f: &PathBuf, id: &String| -> String {
+            match taken.texts.get(&(f.clone(), id.clone())) {
+                Some(texts) => texts.join("\u{1}"),
+                None => "\u{0}todo".into(),
+            }
+        };
+        let mut crates = BTreeMap::new();
+        for c in self.crate_deps.keys() {
+            let closure = self.closure(c);
+            let mut h = Sha256::new();
+            h.update(self.fingerprint.as_bytes());
+            for (f, ids) in &self.layout {
+                let owner = f
+                    .components()
+                    .nth(1)
+                    .map(|x| x.as_os_str().to_string_lossy().into_owned());
+                if !owner.is_some_and(|o| closure.contains(&o)) {
+                    continue;
+                }
+                for id in ids.iter().collect::<BTreeSet<_>>() {
+                    h.update(f.to_string_lossy().as_bytes());
+                    h.update([0]);
+                    h.update(id.as_bytes());
+                    h.update([0]);
+                    h.update(region(f, id).as_bytes());
+                    h.update([2]);
+                }
+            }
+            crates.insert(c.clone(), format!("-g{}", &hex(&h.finalize())[..16]));
+        }
+        let whole = content_hash(self, taken);
+        crate::export::Versions {
+            workspace: format!("-g{}", &whole[..16]),
+            crates,
+        }
+    }
+}
+
+/// Where the submission's crates are built.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A new target folder per submission, under its work folder, linking
+    /// the compiled dependencies of this (the reference's) target folder.
+    Fresh { shared: PathBuf },
+    /// This one target folder, and one spliced workspace updated in place
+    /// under the work folder, kept between gradings: each step rebuilds only
+    /// the crates whose compiled code changed (the release check's ladder).
+    /// Crate versions follow their content, so a crate built for another
+    /// content is never reused, whatever the file times.
+    Reuse(PathBuf),
+    /// Like `Reuse`, but every export keeps one fixed version and cargo's own
+    /// change detection (file times) decides what to rebuild, so that
+    /// rustc's incremental caches stay warm. Only for exports of the
+    /// instructor's own code made one after the other (the release check's
+    /// ladder): it gives no isolation between submissions.
+    Incremental(PathBuf),
+}
 
 /// How to grade.
 #[derive(Debug, Clone)]
 pub struct GradeOptions {
-    /// Cargo's target folder; `None` uses the workspace's own (`target/`).
-    pub target_dir: Option<PathBuf>,
     /// A test still running after this long is stopped and counts as failed.
     pub timeout: Duration,
+    /// The build is stopped after this long (its crates score 0).
+    pub build_timeout: Duration,
     /// Tests run at once.
     pub jobs: usize,
-    /// Run only the tests that belong to an assignment.
-    pub graded_only: bool,
-    /// Build and run only the library unit tests (`cargo test --lib`).
-    pub lib_only: bool,
+    pub sandbox: Sandbox,
+    /// The folder under which each submission gets its work folder.
+    pub work: PathBuf,
+    pub target: Target,
+    /// Grade only the assignments of these crates (all when `None`).
+    pub only: Option<BTreeSet<String>>,
+    /// Keep the work folder (the spliced workspace and its build) afterwards.
+    pub keep_work: bool,
+    /// Grade even where results for the same content hash exist.
+    pub regrade: bool,
     /// Print progress on stderr.
     pub verbose: bool,
 }
 
-impl Default for GradeOptions {
-    fn default() -> Self {
+impl GradeOptions {
+    /// Defaults for grading from the reference at `root`: its target folder
+    /// shared, work folders under `<target>/grading`.
+    pub fn new(root: &Path, sandbox: Sandbox) -> GradeOptions {
+        let target = crate::compile::default_target(root);
         GradeOptions {
-            target_dir: None,
             timeout: Duration::from_secs(300),
+            build_timeout: Duration::from_secs(1800),
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            graded_only: false,
-            lib_only: false,
+            sandbox,
+            work: target.join("grading"),
+            target: Target::Fresh { shared: target },
+            only: None,
+            keep_work: false,
+            regrade: false,
             verbose: true,
         }
     }
 }
 
-/// How one test ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Passed,
-    Failed,
-    TimedOut,
-}
-
-/// One test, run on its own.
-#[derive(Debug, Clone, Serialize)]
-pub struct TestResult {
-    #[serde(rename = "crate")]
-    pub krate: String,
-    /// The test target: `lib`, `bin <name>` or `test <name>`.
-    pub target: String,
-    pub name: String,
-    pub outcome: Outcome,
-    pub seconds: f64,
-    /// The end of its output when it did not pass.
-    pub output: Option<String>,
-}
-
-/// Whether a crate's tests were built.
-#[derive(Debug, Clone, Serialize)]
-pub struct CrateBuild {
-    #[serde(rename = "crate")]
-    pub krate: String,
-    pub compiled: bool,
-    /// Compiler errors (rendered), or why it was not built.
-    pub errors: Vec<String>,
-}
-
 /// The score of one assignment.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Score {
     pub id: String,
     pub passed: usize,
+    /// The tests the table lists for it (hidden ones included).
     pub total: usize,
     pub points: f64,
     pub max_points: f64,
     pub note: Option<String>,
 }
 
-/// The tests of a crate that belong to no assignment.
-#[derive(Debug, Clone, Serialize)]
-pub struct Ungraded {
-    #[serde(rename = "crate")]
-    pub krate: String,
-    pub passed: usize,
-    pub total: usize,
-}
-
-/// The whole grading.
-#[derive(Debug, Clone, Serialize)]
+/// The grading of one submission.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Grades {
-    pub workspace: PathBuf,
+    pub student: String,
+    pub submission: PathBuf,
+    /// Identifies what was graded: the reference and the regions taken.
+    pub hash: String,
     pub scores: Vec<Score>,
-    pub ungraded: Vec<Ungraded>,
     pub points: f64,
     pub max_points: f64,
+    /// Why exercises were not taken from the submission.
+    pub problems: BTreeMap<String, Vec<String>>,
+    /// Why nothing could be graded (an unreadable archive, say).
+    pub error: Option<String>,
     pub builds: Vec<CrateBuild>,
     pub tests: Vec<TestResult>,
+    pub sandbox: String,
     pub seconds: f64,
 }
 
@@ -115,32 +322,372 @@ impl Grades {
     pub fn score(&self, id: &str) -> Option<&Score> {
         self.scores.iter().find(|s| s.id == id)
     }
+
+    /// Whether test `name` of `krate` is a hidden one.
+    pub fn is_hidden(name: &str) -> bool {
+        name.starts_with(&format!("{HIDDEN_MODULE}::"))
+    }
 }
 
-/// A test executable of a crate.
-#[derive(Debug, Clone)]
-struct Executable {
-    krate: String,
-    target: String,
-    path: PathBuf,
-    /// The crate's folder: tests run there, as under `cargo test`.
-    dir: PathBuf,
+/// The hash that names what is graded: the reference and the taken regions.
+pub fn content_hash(reference: &Reference, taken: &Taken) -> String {
+    let mut h = Sha256::new();
+    h.update(reference.fingerprint.as_bytes());
+    h.update([0]);
+    h.update(taken.hash.as_bytes());
+    hex(&h.finalize())
 }
 
-/// Grades the workspace at `root` against `table`.
-pub fn grade(root: &Path, table: &Table, opts: &GradeOptions) -> Result<Grades, GraderError> {
+/// What a submission at `path` gives when read and taken (no build yet):
+/// its name, the regions, and the hash of what would be graded.
+pub fn prepare(reference: &Reference, path: &Path) -> (String, Result<Taken, String>) {
+    let name = student_name(path);
+    let taken = read_sources(path)
+        .map(|s| take(&s, &reference.layout, &reference.ids()))
+        .map_err(|e| e.to_string());
+    (name, taken)
+}
+
+/// Grades the submission at `path` (a folder, `.zip` or `.tar.gz`).
+pub fn grade_path(
+    reference: &Reference,
+    path: &Path,
+    opts: &GradeOptions,
+) -> Result<Grades, GraderError> {
+    let (name, taken) = prepare(reference, path);
+    match taken {
+        Ok(t) => grade_taken(reference, &name, path, &t, opts),
+        Err(e) => Ok(unreadable(reference, &name, path, e, opts)),
+    }
+}
+
+/// Grades of a submission that could not be read at all: every assignment 0.
+pub fn unreadable(
+    reference: &Reference,
+    name: &str,
+    path: &Path,
+    why: String,
+    opts: &GradeOptions,
+) -> Grades {
+    let scores = assignments(reference, opts)
+        .map(|a| Score {
+            id: a.id.clone(),
+            passed: 0,
+            total: a.graded().count(),
+            points: 0.0,
+            max_points: a.points,
+            note: Some("the submission could not be read".into()),
+        })
+        .collect::<Vec<_>>();
+    Grades {
+        student: name.to_string(),
+        submission: path.to_path_buf(),
+        hash: String::new(),
+        max_points: scores.iter().map(|s| s.max_points).sum(),
+        points: 0.0,
+        scores,
+        problems: BTreeMap::new(),
+        error: Some(why),
+        builds: Vec::new(),
+        tests: Vec::new(),
+        sandbox: opts.sandbox.describe(),
+        seconds: 0.0,
+    }
+}
+
+fn assignments<'a>(
+    reference: &'a Reference,
+    opts: &'a GradeOptions,
+) -> impl Iterator<Item = &'a crate::table::Assignment> {
+    reference
+        .table
+        .assignments
+        .iter()
+        .filter(|a| opts.only.as_ref().is_none_or(|o| o.contains(a.krate())))
+}
+
+/// The crates whose tests grade this run's assignments.
+pub fn graded_crates<'a>(reference: &'a Reference, opts: &GradeOptions) -> Vec<&'a str> {
+    reference
+        .table
+        .crates()
+        .into_iter()
+        .filter(|c| opts.only.as_ref().is_none_or(|o| o.contains(*c)))
+        .collect()
+}
+
+/// Grades what was taken from a submission.
+pub fn grade_taken(
+    reference: &Reference,
+    name: &str,
+    path: &Path,
+    taken: &Taken,
+    opts: &GradeOptions,
+) -> Result<Grades, GraderError> {
     let start = Instant::now();
-    let crates = table.crates();
+    let hash = content_hash(reference, taken);
+    let crates = graded_crates(reference, opts);
+    // Nothing to build when no region at all could be taken (no markers,
+    // everything refused); the release check's skeleton (nothing taken,
+    // nothing wrong) is built like any other step.
+    let nothing = taken.texts.is_empty() && !taken.problems.is_empty();
+    let (builds, tests) = if !nothing {
+        let prepared = export_stage(reference, taken, &hash, opts)?;
+        let (exes, builds) = build_stage(&prepared, &crates, opts)?;
+        let tests = run_stage(reference, &prepared, &crates, &exes, opts)?;
+        prepared.clean(opts);
+        (builds, tests)
+    } else {
+        // Nothing to build: every exercise is missing or refused.
+        (Vec::new(), Vec::new())
+    };
+    let scores = score(reference, taken, &builds, &tests, opts);
+    Ok(Grades {
+        student: name.to_string(),
+        submission: path.to_path_buf(),
+        hash,
+        points: scores.iter().map(|s| s.points).sum(),
+        max_points: scores.iter().map(|s| s.max_points).sum(),
+        scores,
+        problems: taken.problems.clone(),
+        error: None,
+        builds,
+        tests,
+        sandbox: opts.sandbox.describe(),
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Step 5: points × passed / listed per assignment; 0 where the
+/// submission's regions were not taken.
+pub fn score(
+    reference: &Reference,
+    taken: &Taken,
+    builds: &[CrateBuild],
+    tests: &[TestResult],
+    opts: &GradeOptions,
+) -> Vec<Score> {
+    let mut scores = Vec::new();
+    for a in assignments(reference, opts) {
+        let hidden_missing = reference.is_release;
+        let listed: Vec<&str> = a
+            .graded()
+            .filter(|t| !(hidden_missing && Grades::is_hidden(t)))
+            .collect();
+        let result = |t: &str| tests.iter().find(|r| r.krate == a.krate() && r.name == t);
+        let passed = listed
+            .iter()
+            .filter(|t| result(t).is_some_and(|r| r.outcome == Outcome::Passed))
+            .count();
+        let total = listed.len();
+        let problem = taken.problems.get(&a.id);
+        let build = builds.iter().find(|b| b.krate == a.krate());
+        let mut notes = Vec::new();
+        if let Some(p) = problem {
+            notes.push(format!("not graded: {}", p.join("; ")));
+        } else if !taken.complete(&a.id) {
+            notes.push("not taken from the submission".to_string());
+        } else if build.is_some_and(|b| !b.compiled) {
+            notes.push(format!("{} does not compile", a.krate()));
+        }
+        if tests
+            .iter()
+            .any(|r| r.krate == a.krate() && a.matches(&r.name) && r.outcome == Outcome::TimedOut)
+        {
+            notes.push("a test ran out of time".into());
+        }
+        if hidden_missing && !a.hidden.is_empty() {
+            notes.push(format!(
+                "{} hidden test(s) run only when the instructor grades",
+                a.hidden.len()
+            ));
+        }
+        let points = if problem.is_some() || total == 0 {
+            0.0
+        } else {
+            a.points * passed as f64 / total as f64
+        };
+        scores.push(Score {
+            id: a.id.clone(),
+            passed: if problem.is_some() { 0 } else { passed },
+            total,
+            points,
+            max_points: a.points,
+            note: (!notes.is_empty()).then(|| notes.join("; ")),
+        });
+    }
+    scores
+}
+
+fn io_write(path: &Path) -> impl FnOnce(std::io::Error) -> GraderError + '_ {
+    move |source| GraderError::Write {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A spliced workspace, ready to build.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The submission's work folder (everything its build may write).
+    pub work: PathBuf,
+    /// The spliced workspace.
+    pub ws: PathBuf,
+    /// Cargo's target folder for it.
+    pub target: PathBuf,
+    writable: Vec<PathBuf>,
+}
+
+impl Prepared {
+    /// Removes what the grading left (unless `keep_work`): the whole work
+    /// folder of a fresh target, the log folders of a reused one.
+    pub fn clean(&self, opts: &GradeOptions) {
+        crate::sandbox::sweep_cgroups();
+        if opts.keep_work {
+            return;
+        }
+        let _ = match &opts.target {
+            Target::Fresh { .. } => std::fs::remove_dir_all(&self.work),
+            Target::Reuse(_) | Target::Incremental(_) => {
+                std::fs::remove_dir_all(scratch_of(&self.work))
+            }
+        };
+    }
+}
+
+/// Step 2: the reference exported with the taken regions spliced in.
+pub fn export_stage(
+    reference: &Reference,
+    taken: &Taken,
+    hash: &str,
+    opts: &GradeOptions,
+) -> Result<Prepared, GraderError> {
+    let versions = match &opts.target {
+        Target::Incremental(_) => crate::export::Versions::all("-incremental"),
+        _ => reference.versions(taken),
+    };
+    let (work, target, mode) = match &opts.target {
+        Target::Fresh { .. } => {
+            let work = opts
+                .work
+                .join(format!("{}-{:08x}", &hash[..12], rand::random::<u32>()));
+            if work.exists() {
+                std::fs::remove_dir_all(&work).map_err(io_write(&work))?;
+            }
+            let target = work.join("target");
+            (work, target, Destination::New)
+        }
+        Target::Reuse(t) | Target::Incremental(t) => {
+            (opts.work.clone(), t.clone(), Destination::Update)
+        }
+    };
+    let ws = work.join("ws");
+    std::fs::create_dir_all(&work).map_err(io_write(&work))?;
+    let fill =
+        |f: &Path, r: &Region, k: usize| match taken.texts.get(&(f.to_path_buf(), r.id.clone())) {
+            Some(texts) => texts.get(k).map_or(Fill::Todo, |t| Fill::Text(t.clone())),
+            None => Fill::Todo,
+        };
+    if opts.verbose {
+        eprintln!(
+            "grade: exporting the reference with the submission's exercises into {}",
+            ws.display()
+        );
+    }
+    export_with(
+        &reference.root,
+        &ws,
+        &reference.table,
+        &Plan {
+            purpose: Purpose::Grading,
+            fill: &fill,
+            versions: &versions,
+            mode,
+        },
+    )?;
+    let writable = match &opts.target {
+        Target::Fresh { shared } => {
+            link_shared_target(shared, &target)?;
+            vec![work.clone()]
+        }
+        Target::Reuse(t) | Target::Incremental(t) => {
+            std::fs::create_dir_all(t).map_err(io_write(t))?;
+            vec![work.clone(), t.clone()]
+        }
+    };
+    Ok(Prepared {
+        work,
+        ws,
+        target,
+        writable,
+    })
+}
+
+/// Step 3: the graded crates' unit tests, built in the sandbox.
+pub fn build_stage(
+    p: &Prepared,
+    crates: &[&str],
+    opts: &GradeOptions,
+) -> Result<(Vec<Executable>, Vec<CrateBuild>), GraderError> {
     if opts.verbose {
         eprintln!("grade: building the tests of {} …", crates.join(", "));
     }
-    let (exes, builds) = build(root, &crates, opts)?;
-    let mut jobs = Vec::new();
-    for exe in &exes {
-        for name in list_tests(exe)? {
-            let graded = table.assignment_of(&exe.krate, &name).is_some();
-            if graded || !opts.graded_only {
-                jobs.push((exe.clone(), name));
+    let writable: Vec<&Path> = p.writable.iter().map(PathBuf::as_path).collect();
+    let built = build_tests(
+        &p.ws,
+        crates,
+        &p.target,
+        &opts.sandbox,
+        &writable,
+        opts.build_timeout,
+    )?;
+    // The hidden tests are compiled in; their source is not left for the
+    // tests to read (a reused workspace keeps it, to stay incremental).
+    if matches!(opts.target, Target::Fresh { .. }) {
+        remove_hidden_sources(&p.ws, crates);
+    }
+    Ok(built)
+}
+
+/// Step 4: every test the table lists for `crates`, each in the sandbox; a
+/// listed test that is not in the build is `NotRun` (it counts as failed).
+pub fn run_stage(
+    reference: &Reference,
+    p: &Prepared,
+    crates: &[&str],
+    exes: &[Executable],
+    opts: &GradeOptions,
+) -> Result<Vec<TestResult>, GraderError> {
+    let mut jobs: Vec<(Executable, String)> = Vec::new();
+    let mut not_run: Vec<TestResult> = Vec::new();
+    for &c in crates {
+        let listed: Vec<&str> = reference
+            .table
+            .assignments
+            .iter()
+            .filter(|a| a.krate() == c)
+            .flat_map(|a| a.graded())
+            .filter(|t| !(reference.is_release && Grades::is_hidden(t)))
+            .collect();
+        let exe = exes.iter().find(|e| e.krate == c);
+        let names = match exe {
+            Some(e) => list_tests(e, &opts.sandbox)?,
+            None => Vec::new(),
+        };
+        for t in listed {
+            match exe {
+                Some(e) if names.iter().any(|n| n == t) => jobs.push((e.clone(), t.to_string())),
+                _ => not_run.push(TestResult {
+                    krate: c.to_string(),
+                    name: t.to_string(),
+                    outcome: Outcome::NotRun,
+                    seconds: 0.0,
+                    output: Some(if exe.is_some() {
+                        "no such test in the build (it counts as failed)".into()
+                    } else {
+                        format!("{c} does not compile (its tests count as failed)")
+                    }),
+                }),
             }
         }
     }
@@ -151,391 +698,26 @@ pub fn grade(root: &Path, table: &Table, opts: &GradeOptions) -> Result<Grades, 
             opts.jobs.max(1)
         );
     }
-    let tests = run_all(jobs, opts)?;
-    let mut scores = Vec::new();
-    for a in &table.assignments {
-        let mine: Vec<&TestResult> = tests
-            .iter()
-            .filter(|t| t.krate == a.krate() && a.matches(&t.name))
-            .collect();
-        let passed = mine.iter().filter(|t| t.outcome == Outcome::Passed).count();
-        let total = mine.len();
-        let built = builds.iter().find(|b| b.krate == a.krate());
-        let note = match built {
-            Some(b) if !b.compiled => Some(format!("{} does not compile", a.krate())),
-            _ if total == 0 => Some(format!(
-                "no test of {} matches its `tests` in grading.toml",
-                a.krate()
-            )),
-            _ if mine.iter().any(|t| t.outcome == Outcome::TimedOut) => {
-                Some("a test ran out of time".into())
-            }
-            _ => None,
-        };
-        let points = if total == 0 {
-            0.0
-        } else {
-            a.points * passed as f64 / total as f64
-        };
-        scores.push(Score {
-            id: a.id.clone(),
-            passed,
-            total,
-            points,
-            max_points: a.points,
-            note,
-        });
-    }
-    let mut ungraded: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for t in &tests {
-        if table.assignment_of(&t.krate, &t.name).is_none() {
-            let e = ungraded.entry(&t.krate).or_default();
-            e.0 += usize::from(t.outcome == Outcome::Passed);
-            e.1 += 1;
-        }
-    }
-    let ungraded = ungraded
-        .into_iter()
-        .map(|(k, (passed, total))| Ungraded {
-            krate: k.to_string(),
-            passed,
-            total,
-        })
-        .collect();
-    Ok(Grades {
-        workspace: root.to_path_buf(),
-        points: scores.iter().map(|s| s.points).sum(),
-        max_points: table.total_points(),
-        scores,
-        ungraded,
-        builds,
-        tests,
-        seconds: start.elapsed().as_secs_f64(),
-    })
+    let mut tests = run_all(
+        jobs,
+        &opts.sandbox,
+        &scratch_of(&p.work),
+        opts.timeout,
+        opts.jobs,
+        opts.verbose,
+    )?;
+    tests.extend(not_run);
+    Ok(tests)
 }
 
-/// `cargo test --no-run` for the crates, going on past failures; the test
-/// executables it made, and which crates compiled.
-fn build(
-    root: &Path,
-    crates: &[&str],
-    opts: &GradeOptions,
-) -> Result<(Vec<Executable>, Vec<CrateBuild>), GraderError> {
-    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cmd.args([
-        "test",
-        "--no-run",
-        "--no-fail-fast",
-        "--message-format=json",
-    ])
-    .current_dir(root)
-    .env("CARGO_TERM_COLOR", "never")
-    .stdin(Stdio::null());
-    if opts.lib_only {
-        cmd.arg("--lib");
-    }
+/// Deletes `src/hidden_tests.rs` of the graded crates of a built export.
+fn remove_hidden_sources(ws: &Path, crates: &[&str]) {
     for c in crates {
-        cmd.args(["-p", c]);
-    }
-    if let Some(t) = &opts.target_dir {
-        cmd.env("CARGO_TARGET_DIR", t);
-    }
-    let out = cmd.output().map_err(|e| GraderError::Command {
-        command: "cargo test --no-run".into(),
-        message: format!("{e} (is cargo on PATH?)"),
-    })?;
-    let mut exes = Vec::new();
-    let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
-            continue;
-        };
-        let manifest = v["manifest_path"].as_str().map(PathBuf::from);
-        let Some(dir) = manifest.as_deref().and_then(Path::parent) else {
-            continue;
-        };
-        let krate = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        match v["reason"].as_str() {
-            Some("compiler-artifact") if v["profile"]["test"].as_bool() == Some(true) => {
-                if let Some(exe) = v["executable"].as_str() {
-                    let kind = v["target"]["kind"][0].as_str().unwrap_or("test");
-                    let name = v["target"]["name"].as_str().unwrap_or("?");
-                    exes.push(Executable {
-                        krate,
-                        target: if kind == "lib" {
-                            "lib".into()
-                        } else {
-                            format!("{kind} {name}")
-                        },
-                        path: PathBuf::from(exe),
-                        dir: dir.to_path_buf(),
-                    });
-                }
-            }
-            Some("compiler-message") if v["message"]["level"].as_str() == Some("error") => {
-                let text = v["message"]["rendered"]
-                    .as_str()
-                    .or(v["message"]["message"].as_str())
-                    .unwrap_or("error")
-                    .to_string();
-                errors.entry(krate).or_default().push(text);
-            }
-            _ => {}
-        }
-    }
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let builds = crates
-        .iter()
-        .map(|&c| {
-            let compiled = exes.iter().any(|e| e.krate == c);
-            let mut errs = errors.remove(c).unwrap_or_default();
-            if !compiled && errs.is_empty() {
-                errs.push(format!("not built; cargo said:\n{}", tail(&stderr, 30)));
-            }
-            CrateBuild {
-                krate: c.to_string(),
-                compiled,
-                errors: if compiled { Vec::new() } else { errs },
-            }
-        })
-        .collect();
-    Ok((exes, builds))
-}
-
-/// The test names of an executable (`--list --format terse`).
-fn list_tests(exe: &Executable) -> Result<Vec<String>, GraderError> {
-    let out = Command::new(&exe.path)
-        .args(["--list", "--format", "terse"])
-        .current_dir(&exe.dir)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| GraderError::Command {
-            command: format!("{} --list", exe.path.display()),
-            message: e.to_string(),
-        })?;
-    if !out.status.success() {
-        return Err(GraderError::Command {
-            command: format!("{} --list", exe.path.display()),
-            message: tail(&String::from_utf8_lossy(&out.stderr), 20),
-        });
-    }
-    Ok(String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.strip_suffix(": test"))
-        .map(str::to_string)
-        .collect())
-}
-
-/// Runs every (executable, test) with `opts.jobs` workers.
-fn run_all(
-    jobs: Vec<(Executable, String)>,
-    opts: &GradeOptions,
-) -> Result<Vec<TestResult>, GraderError> {
-    let logs = std::env::temp_dir().join(format!("dl-grade-{}", std::process::id()));
-    std::fs::create_dir_all(&logs).map_err(|source| GraderError::Write {
-        path: logs.clone(),
-        source,
-    })?;
-    let n = jobs.len();
-    let queue = Mutex::new(jobs.into_iter().enumerate().collect::<Vec<_>>());
-    let results = Mutex::new(Vec::with_capacity(n));
-    let first_error = Mutex::new(None);
-    std::thread::scope(|s| {
-        for _ in 0..opts.jobs.max(1) {
-            s.spawn(|| loop {
-                let job = queue.lock().ok().and_then(|mut q| q.pop());
-                let Some((k, (exe, name))) = job else { break };
-                match run_one(&exe, &name, &logs.join(format!("{k}.log")), opts.timeout) {
-                    Ok(r) => {
-                        if opts.verbose {
-                            let mark = match r.outcome {
-                                Outcome::Passed => "ok",
-                                Outcome::Failed => "FAILED",
-                                Outcome::TimedOut => "TIMED OUT",
-                            };
-                            eprintln!("  {} {} … {mark}", r.krate, r.name);
-                        }
-                        if let Ok(mut v) = results.lock() {
-                            v.push((k, r));
-                        }
-                    }
-                    Err(e) => {
-                        if let Ok(mut f) = first_error.lock() {
-                            f.get_or_insert(e);
-                        }
-                    }
-                }
-            });
-        }
-    });
-    let _ = std::fs::remove_dir_all(&logs);
-    if let Some(e) = first_error.into_inner().ok().flatten() {
-        return Err(e);
-    }
-    let mut v = results.into_inner().unwrap_or_default();
-    v.sort_by_key(|(k, _)| *k);
-    Ok(v.into_iter().map(|(_, r)| r).collect())
-}
-
-/// One test in its own process (and process group), stopped after `timeout`.
-fn run_one(
-    exe: &Executable,
-    name: &str,
-    log: &Path,
-    timeout: Duration,
-) -> Result<TestResult, GraderError> {
-    use std::os::unix::process::CommandExt;
-    let werr = |source| GraderError::Write {
-        path: log.to_path_buf(),
-        source,
-    };
-    let file = File::create(log).map_err(werr)?;
-    let file2 = file.try_clone().map_err(werr)?;
-    let start = Instant::now();
-    let mut child = Command::new(&exe.path)
-        .args([name, "--exact", "--test-threads", "1"])
-        .current_dir(&exe.dir)
-        .env("RUST_BACKTRACE", "0")
-        .stdin(Stdio::null())
-        .stdout(file)
-        .stderr(file2)
-        .process_group(0)
-        .spawn()
-        .map_err(|e| GraderError::Command {
-            command: format!("{} {name}", exe.path.display()),
-            message: e.to_string(),
-        })?;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if start.elapsed() >= timeout => break None,
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => {
-                return Err(GraderError::Command {
-                    command: format!("{} {name}", exe.path.display()),
-                    message: e.to_string(),
-                })
-            }
-        }
-    };
-    let seconds = start.elapsed().as_secs_f64();
-    if status.is_none() {
-        // The whole group: a lab binary the test started goes too. The
-        // group's id is the child's pid (`process_group(0)` above).
-        if let Ok(pid) = i32::try_from(child.id()) {
-            if pid > 1 {
-                let _ = nix::sys::signal::killpg(
-                    nix::unistd::Pid::from_raw(pid),
-                    nix::sys::signal::Signal::SIGKILL,
-                );
-            }
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-    let output = std::fs::read_to_string(log).unwrap_or_default();
-    let outcome = match status {
-        None => Outcome::TimedOut,
-        Some(s) if s.success() && output.contains(" 1 passed;") => Outcome::Passed,
-        Some(_) => Outcome::Failed,
-    };
-    Ok(TestResult {
-        krate: exe.krate.clone(),
-        target: exe.target.clone(),
-        name: name.to_string(),
-        output: (outcome != Outcome::Passed).then(|| match outcome {
-            Outcome::TimedOut => format!(
-                "stopped after {:.0} s (the time limit)\n{}",
-                timeout.as_secs_f64(),
-                tail(&output, 20)
-            ),
-            _ => tail(&output, 20),
-        }),
-        outcome,
-        seconds,
-    })
-}
-
-/// The last `n` lines of `text`.
-pub fn tail(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::os::unix::fs::PermissionsExt;
-
-    /// A stand-in test executable: a shell script.
-    fn script(dir: &Path, name: &str, body: &str) -> Executable {
-        let path = dir.join(name);
-        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-        Executable {
-            krate: "lab".into(),
-            target: "lib".into(),
-            path,
-            dir: dir.to_path_buf(),
-        }
-    }
-
-    #[test]
-    fn a_test_passes_fails_or_is_stopped_at_the_time_limit_with_what_it_started() {
-        let tmp = tempfile::tempdir().unwrap();
-        let d = tmp.path();
-        let limit = Duration::from_secs(2);
-        let ok = script(d, "ok", "echo \"test result: ok. 1 passed; 0 failed\"");
-        let r = run_one(&ok, "t", &d.join("ok.log"), limit).unwrap();
-        assert_eq!((r.outcome, r.output), (Outcome::Passed, None));
-        // Exit 0 without running the test (a wrong name, say) is not a pass.
-        let none = script(d, "none", "echo \"test result: ok. 0 passed; 0 failed\"");
-        let r = run_one(&none, "t", &d.join("none.log"), limit).unwrap();
-        assert_eq!(r.outcome, Outcome::Failed);
-        let bad = script(
-            d,
-            "bad",
-            "echo \"panicked at src/x.rs: not yet implemented\"; exit 101",
+        let _ = std::fs::remove_file(
+            ws.join("crates")
+                .join(c)
+                .join("src")
+                .join(format!("{HIDDEN_MODULE}.rs")),
         );
-        let r = run_one(&bad, "t", &d.join("bad.log"), limit).unwrap();
-        assert_eq!(r.outcome, Outcome::Failed);
-        assert!(r.output.unwrap().contains("not yet implemented"));
-        // A hanging test that started a helper process: both are stopped.
-        let pid_file = d.join("helper.pid");
-        let hang = script(
-            d,
-            "hang",
-            &format!(
-                "sleep 60 & echo $! > {}; echo started; wait",
-                pid_file.display()
-            ),
-        );
-        let t0 = Instant::now();
-        let r = run_one(&hang, "t", &d.join("hang.log"), limit).unwrap();
-        assert!(t0.elapsed() < Duration::from_secs(20), "{:?}", t0.elapsed());
-        assert_eq!(r.outcome, Outcome::TimedOut);
-        let out = r.output.unwrap();
-        assert!(
-            out.starts_with("stopped after 2 s") && out.contains("started"),
-            "{out}"
-        );
-        let helper = std::fs::read_to_string(&pid_file).unwrap();
-        std::thread::sleep(Duration::from_millis(200));
-        // /proc/<pid> is gone once the process is dead and reaped (sleep's
-        // parent, the script, is dead, so init reaps it).
-        let alive = Path::new("/proc").join(helper.trim()).exists()
-            && !std::fs::read_to_string(Path::new("/proc").join(helper.trim()).join("stat"))
-                .is_ok_and(|s| s.contains(") Z "));
-        assert!(!alive, "the helper process {} survived", helper.trim());
-    }
-
-    #[test]
-    fn tail_keeps_the_last_lines() {
-        assert_eq!(tail("a\nb\nc\n", 2), "b\nc");
-        assert_eq!(tail("a", 5), "a");
-        assert_eq!(tail("", 3), "");
     }
 }

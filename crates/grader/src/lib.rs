@@ -1,16 +1,32 @@
 //! The student release and the autograder of the course.
 //!
+//! The grade is computed from the instructor's copy (the reference): only
+//! the text between a submission's exercise markers is taken, checked, and
+//! spliced into a fresh export of the reference, whose own tests (hidden
+//! ones included) are built and run in a sandbox.
+//!
 //! * [`table`]: `grading.toml`, the assignments (id, points, task, tests).
-//! * [`markers`]: the `// exercise(<id>) begin` … `end` regions in the
-//!   reference source, and their replacement by `todo!("<id>: <task>")`.
-//! * [`export`]: a student workspace written from the reference.
-//! * [`grade`]: build a workspace's tests crate by crate, run each test with
-//!   a time limit, score every assignment; [`report`] prints and saves it.
+//! * [`markers`]: the `// exercise(<id>) begin` … `end` regions; blanking,
+//!   splicing, and reading them leniently from a submission.
+//! * [`check`]: what a region may contain, on its `syn` syntax tree.
+//! * [`submission`]: a folder or archive → the regions taken from it.
+//! * [`export`]: the student release, or a workspace to grade.
+//! * [`sandbox`], [`process`]: bubblewrap with limits; time-limited children.
+//! * [`compile`], [`run`]: cargo's build of the tests; one test at a time.
+//! * [`grade`]: one submission, end to end; [`report`] prints and saves it.
+//! * [`class`]: a folder of submissions and the gradebook.
 
+pub mod check;
+pub mod class;
+pub mod compile;
 pub mod export;
 pub mod grade;
 pub mod markers;
+pub mod process;
 pub mod report;
+pub mod run;
+pub mod sandbox;
+pub mod submission;
 pub mod table;
 
 use std::path::PathBuf;
@@ -53,4 +69,6 @@ pub enum GraderError {
     Output(#[from] labkit::OutputError),
     #[error("`{command}` failed: {message}")]
     Command { command: String, message: String },
+    #[error("cannot grade in a sandbox: {why}; {hint}", hint = crate::sandbox::INSTALL_HINT)]
+    NoSandbox { why: String },
 }

@@ -1,20 +1,31 @@
 //! `grader`, behind `./dl student` and `./dl grade`.
 //!
 //! * `grader student DIR`: the student release of this workspace in DIR
-//!   (marked exercises replaced by `todo!`, no results, data or history).
-//! * `grader grade [DIR]`: build and run the tests of DIR (this workspace by
-//!   default) crate by crate, score each assignment of `grading.toml`, print
-//!   the table and write `grades.json` and `grades.md`.
+//!   (marked exercises replaced by `todo!`, hidden tests left out, no
+//!   results, data or history).
+//! * `grader grade [SUBMISSION]`: grade a submission (a folder, `.zip` or
+//!   `.tar.gz`) from this workspace, the instructor's copy: only the code
+//!   between its exercise markers is taken, checked and spliced into a fresh
+//!   export of this workspace, whose tests (hidden ones included) are built
+//!   and run in a sandbox.
+//! * `grader grade --class DIR`: every submission in DIR, and the gradebook.
+//! * `grader gradebook OUT`: merge per-student results (from separate jobs).
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context;
-use clap::{Parser, Subcommand};
+use anyhow::{bail, Context};
+use clap::{Args as ClapArgs, Parser, Subcommand};
+use grader::class::{grade_class, grade_into, gradebook, Done};
+use grader::compile::{build_reference, default_target};
 use grader::export::{export, Destination};
-use grader::grade::{grade, GradeOptions};
+use grader::grade::{GradeOptions, Reference};
+use grader::report::{points, text_table};
+use grader::run::list_tests;
+use grader::sandbox::{Limits, Sandbox};
+use grader::submission::student_name;
 use grader::table::{find_root, Table};
 
 /// The course's student release and autograder.
@@ -35,29 +46,62 @@ enum Cmd {
         #[arg(long, value_name = "DIR")]
         from: Option<PathBuf>,
     },
-    /// Grade a workspace: points per assignment of grading.toml
-    Grade {
-        /// The workspace to grade [default: the one around the current folder]
-        dir: Option<PathBuf>,
-        /// Stop a test after this many seconds (it counts as failed)
-        #[arg(long, default_value_t = 300, value_name = "SECONDS")]
-        timeout: u64,
-        /// Tests run at once [default: the number of CPU cores]
-        #[arg(long)]
-        jobs: Option<usize>,
-        /// Run only the tests that score an assignment
-        #[arg(long)]
-        graded_only: bool,
-        /// Where grades.json and grades.md go [default: DIR/results/grades]
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Cargo's target folder for the build [default: DIR/target]
-        #[arg(long, value_name = "DIR")]
-        target_dir: Option<PathBuf>,
-        /// The assignment table [default: this workspace's grading.toml]
-        #[arg(long, value_name = "FILE")]
-        table: Option<PathBuf>,
+    /// Grade a submission (or a class of them) from this workspace's copy
+    Grade(GradeArgs),
+    /// Merge OUT/students/*/grades.json into OUT/gradebook.{csv,md} and OUT/scores.svg
+    Gradebook {
+        /// A class output folder (what `grade --class … --out OUT` writes)
+        out: PathBuf,
     },
+}
+
+#[derive(Debug, ClapArgs)]
+struct GradeArgs {
+    /// The submission: a folder, .zip or .tar.gz [default: this workspace itself]
+    #[arg(conflicts_with = "class")]
+    submission: Option<PathBuf>,
+    /// Grade every submission in this folder (resumable) and write the gradebook
+    #[arg(long, value_name = "DIR")]
+    class: Option<PathBuf>,
+    /// With --class: grade only the K-th submission (0-based, in name order)
+    /// into OUT/students/<student>, for one task of a job array; merge the
+    /// tasks' results afterwards with `gradebook OUT`
+    #[arg(long, value_name = "K", requires = "class")]
+    index: Option<usize>,
+    /// Where the results go [default: results/grades/<student> for one
+    /// submission, results/class-<folder> for a class, in this workspace]
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// The instructor's workspace [default: the one around the current folder]
+    #[arg(long, value_name = "DIR")]
+    reference: Option<PathBuf>,
+    /// Stop a test after this many seconds (it counts as failed)
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    timeout: u64,
+    /// Stop a submission's build after this many seconds (its crates score 0)
+    #[arg(long, default_value_t = 1800, value_name = "SECONDS")]
+    build_timeout: u64,
+    /// Tests run at once [default: the number of CPU cores]
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Memory (address space) of each sandboxed process, in GiB
+    #[arg(long, default_value_t = 16, value_name = "GIB")]
+    memory: u64,
+    /// Processes and threads a sandboxed build or test may have at once
+    #[arg(long, default_value_t = 512, value_name = "N")]
+    max_processes: u64,
+    /// Run the submission's code without bubblewrap (only for code you trust)
+    #[arg(long)]
+    no_sandbox: bool,
+    /// Grade only the assignments of these crates (repeat the flag for more)
+    #[arg(long, value_name = "CRATE")]
+    only: Vec<String>,
+    /// Keep each submission's spliced workspace and build (under target/grading)
+    #[arg(long)]
+    keep_work: bool,
+    /// Grade again even where the results of the same content are already there
+    #[arg(long)]
+    regrade: bool,
 }
 
 fn main() -> ExitCode {
@@ -95,48 +139,195 @@ fn run(args: Args) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Cmd::Grade {
-            dir,
-            timeout,
-            jobs,
-            graded_only,
-            out,
-            target_dir,
-            table,
-        } => {
-            anyhow::ensure!(timeout >= 1, "--timeout must be at least 1 second");
-            anyhow::ensure!(jobs != Some(0), "--jobs must be at least 1");
-            let reference = here().ok();
-            let root = match dir {
-                Some(d) => find_root(&d)?,
-                None => reference.clone().context("no workspace to grade")?,
-            };
-            // The table of the workspace that grades, not of the submission.
-            let table_path = match (table, &reference) {
-                (Some(t), _) => t,
-                (None, Some(r)) => r.join(grader::table::FILE),
-                (None, None) => root.join(grader::table::FILE),
-            };
-            let text = std::fs::read_to_string(&table_path)
-                .with_context(|| format!("cannot read {}", table_path.display()))?;
-            let table = Table::parse(&text, &table_path)?;
-            let mut opts = GradeOptions {
-                target_dir,
-                timeout: Duration::from_secs(timeout),
-                graded_only,
-                ..GradeOptions::default()
-            };
-            if let Some(j) = jobs {
-                opts.jobs = j;
-            }
-            let g = grade(&root, &table, &opts)?;
-            print!("\n{}", grader::report::text_table(&g));
-            let out = out.unwrap_or_else(|| root.join("results/grades"));
-            for p in grader::report::save(&g, &out)? {
+        Cmd::Gradebook { out } => {
+            let book = gradebook(&out)
+                .with_context(|| format!("merging the grades under {}", out.display()))?;
+            println!(
+                "{} students, {} assignments",
+                book.rows.len(),
+                book.columns.len()
+            );
+            for p in &book.written {
                 println!("wrote {}", p.display());
             }
-            println!("graded in {:.0} s", g.seconds);
             Ok(())
         }
+        Cmd::Grade(g) => grade(g),
     }
+}
+
+fn grade(g: GradeArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(g.timeout >= 1, "--timeout must be at least 1 second");
+    anyhow::ensure!(
+        g.build_timeout >= 1,
+        "--build-timeout must be at least 1 second"
+    );
+    anyhow::ensure!(g.jobs != Some(0), "--jobs must be at least 1");
+    anyhow::ensure!(g.memory >= 1, "--memory must be at least 1 (GiB)");
+    anyhow::ensure!(g.max_processes >= 8, "--max-processes must be at least 8");
+    let limits = Limits {
+        memory: g.memory << 30,
+        processes: g.max_processes,
+        ..Limits::default()
+    };
+    let sandbox = Sandbox::detect(g.no_sandbox, limits)?;
+    let root = match &g.reference {
+        Some(r) => find_root(r)?,
+        None => here()?,
+    };
+    let reference = Reference::load(&root).context("reading the reference workspace")?;
+    if let Some(bad) = g
+        .only
+        .iter()
+        .find(|c| !reference.table.crates().contains(&c.as_str()))
+    {
+        bail!(
+            "--only {bad}: no assignment of grading.toml is in that crate; the graded crates are {}",
+            reference.table.crates().join(", ")
+        );
+    }
+    // Everything a submission could point at is checked before any work.
+    if let Some(s) = &g.submission {
+        anyhow::ensure!(s.exists(), "the submission {} does not exist", s.display());
+    }
+    if let Some(c) = &g.class {
+        anyhow::ensure!(
+            c.is_dir(),
+            "--class {}: not a folder of submissions",
+            c.display()
+        );
+        if let Some(k) = g.index {
+            let n = grader::class::roster(c)?.len();
+            anyhow::ensure!(
+                k < n,
+                "--index {k}: {} holds {n} submissions (0 to {})",
+                c.display(),
+                n.saturating_sub(1)
+            );
+        }
+    }
+    let mut opts = GradeOptions::new(&root, sandbox);
+    opts.timeout = Duration::from_secs(g.timeout);
+    opts.build_timeout = Duration::from_secs(g.build_timeout);
+    if let Some(j) = g.jobs {
+        opts.jobs = j;
+    }
+    opts.keep_work = g.keep_work;
+    opts.regrade = g.regrade;
+    if !g.only.is_empty() {
+        opts.only = Some(g.only.iter().cloned().collect());
+    }
+    prepare_reference(&reference, &opts)?;
+    if let Some(class) = &g.class {
+        let name = class
+            .canonicalize()
+            .ok()
+            .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "class".into());
+        let out = g
+            .out
+            .clone()
+            .unwrap_or_else(|| root.join("results").join(format!("class-{name}")));
+        if let Some(k) = g.index {
+            let roster = grader::class::roster(class)?;
+            let Some((sub, student)) = roster.get(k) else {
+                bail!(
+                    "--index {k}: {} holds {} submissions",
+                    class.display(),
+                    roster.len()
+                );
+            };
+            let (grades, done) = grader::class::grade_entry(&reference, sub, student, &out, &opts)?;
+            print!("\n{}", text_table(&grades));
+            if done == Done::Unchanged {
+                println!("(unchanged since the last grading: not re-graded)");
+            }
+            println!(
+                "wrote {}",
+                grader::class::student_dir(&out, student).display()
+            );
+            return Ok(());
+        }
+        let (book, done) = grade_class(&reference, class, &out, &opts)?;
+        let unchanged = done.iter().filter(|(_, d)| *d == Done::Unchanged).count();
+        println!(
+            "\n{} submissions: {} graded, {unchanged} unchanged since the last run",
+            book.rows.len(),
+            done.len() - unchanged
+        );
+        for r in &book.rows {
+            println!(
+                "  {:<24} {:>6}/{}",
+                r.student,
+                points(r.points),
+                points(r.max_points)
+            );
+        }
+        for p in &book.written {
+            println!("wrote {}", p.display());
+        }
+        return Ok(());
+    }
+    let sub = g.submission.clone().unwrap_or_else(|| root.clone());
+    let student = student_name(&sub.canonicalize().unwrap_or(sub.clone()));
+    // One submission: its results go straight into --out (a job of a job array
+    // passes OUT/students/<student>), or into results/grades/<student>.
+    let target = g.out.clone().unwrap_or_else(|| {
+        root.join("results/grades")
+            .join(grader::class::safe_name(&student))
+    });
+    let (grades, done) = grade_into(&reference, &sub, &student, &target, &opts)?;
+    print!("\n{}", text_table(&grades));
+    if done == Done::Unchanged {
+        println!("(unchanged since the last grading: not re-graded)");
+    }
+    println!("wrote {}", target.join("grades.json").display());
+    println!("wrote {}", target.join("feedback.md").display());
+    println!("graded in {:.0} s", grades.seconds);
+    Ok(())
+}
+
+/// Builds the reference's tests (so that submissions share its compiled
+/// dependencies) and checks that every test the table lists exists there.
+fn prepare_reference(reference: &Reference, opts: &GradeOptions) -> anyhow::Result<()> {
+    let crates: Vec<&str> = reference
+        .table
+        .crates()
+        .into_iter()
+        .filter(|c| opts.only.as_ref().is_none_or(|o| o.contains(*c)))
+        .collect();
+    eprintln!("grade: building the reference's tests (once; submissions share its dependencies) …");
+    let (exes, builds) =
+        build_reference(&reference.root, &crates, &default_target(&reference.root))?;
+    if let Some(b) = builds.iter().find(|b| !b.compiled) {
+        bail!(
+            "the reference's crate {} does not compile; fix it before grading:\n{}",
+            b.krate,
+            b.errors.join("\n")
+        );
+    }
+    let mut missing = Vec::new();
+    for exe in &exes {
+        let names = list_tests(exe, &Sandbox::Off)?;
+        for a in reference
+            .table
+            .assignments
+            .iter()
+            .filter(|a| a.krate() == exe.krate)
+        {
+            for t in a.graded() {
+                let hidden_stub = reference.is_release && grader::grade::Grades::is_hidden(t);
+                if !hidden_stub && !names.iter().any(|n| n == t) {
+                    missing.push(format!("{}: {} {t}", a.id, exe.krate));
+                }
+            }
+        }
+    }
+    if !missing.is_empty() {
+        bail!(
+            "grading.toml lists tests that the reference does not have (fix the table):\n  {}",
+            missing.join("\n  ")
+        );
+    }
+    Ok(())
 }

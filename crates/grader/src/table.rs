@@ -20,8 +20,13 @@ pub struct Assignment {
     pub points: f64,
     /// The one line shown by the `todo!` of the student release.
     pub task: String,
-    /// Test names of the crate; a trailing `*` matches by prefix.
+    /// Unit tests of the crate's library, by their exact names as
+    /// `cargo test -p <crate> --lib -- --list` prints them.
     pub tests: Vec<String>,
+    /// Hidden tests: unit tests in the crate's `src/hidden_tests.rs`
+    /// (`hidden_tests::<name>`), which the student release does not contain.
+    #[serde(default)]
+    pub hidden: Vec<String>,
 }
 
 impl Assignment {
@@ -32,12 +37,18 @@ impl Assignment {
 
     /// Whether the test called `name` (as `--list` prints it) belongs to it.
     pub fn matches(&self, name: &str) -> bool {
-        self.tests.iter().any(|p| match p.strip_suffix('*') {
-            Some(prefix) => name.starts_with(prefix),
-            None => name == p,
-        })
+        self.graded().any(|t| t == name)
+    }
+
+    /// Every test that scores it, visible ones first: its denominator.
+    pub fn graded(&self) -> impl Iterator<Item = &str> {
+        self.tests.iter().chain(&self.hidden).map(String::as_str)
     }
 }
+
+/// The module of a crate's library that holds its hidden tests, and its file
+/// name in `src/`.
+pub const HIDDEN_MODULE: &str = "hidden_tests";
 
 /// What the student release leaves out.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
@@ -104,9 +115,35 @@ impl Table {
                     a.id, a.points
                 )));
             }
-            if a.tests.is_empty() || a.tests.iter().any(|t| t.trim().is_empty()) {
+            if a.tests.is_empty() || a.graded().any(|t| t.trim().is_empty()) {
                 return Err(bad(format!(
                     "assignment {}: `tests` needs at least one test name, none empty",
+                    a.id
+                )));
+            }
+            if let Some(t) = a.graded().find(|t| t.contains('*')) {
+                return Err(bad(format!(
+                    "assignment {}: {t:?} is a pattern; list every test by its exact name (a pattern would count tests a student adds)",
+                    a.id
+                )));
+            }
+            let prefix = format!("{HIDDEN_MODULE}::");
+            if let Some(t) = a.tests.iter().find(|t| t.starts_with(&prefix)) {
+                return Err(bad(format!(
+                    "assignment {}: {t:?} is a hidden test; list it under `hidden`",
+                    a.id
+                )));
+            }
+            if let Some(t) = a.hidden.iter().find(|t| !t.starts_with(&prefix)) {
+                return Err(bad(format!(
+                    "assignment {}: hidden test {t:?} must be in src/{HIDDEN_MODULE}.rs (named {prefix}…)",
+                    a.id
+                )));
+            }
+            let mut names = BTreeSet::new();
+            if let Some(t) = a.graded().find(|t| !names.insert(*t)) {
+                return Err(bad(format!(
+                    "assignment {}: test {t:?} is listed twice",
                     a.id
                 )));
             }
@@ -177,13 +214,14 @@ mod tests {
 id = "fcann2.forward"
 points = 5
 task = "the forward pass"
-tests = ["backprop::tests::classify_*", "backprop::tests::loss_by_hand"]
+tests = ["backprop::tests::classify_by_hand", "backprop::tests::loss_by_hand"]
+hidden = ["hidden_tests::forward_on_other_values"]
 
 [[assignment]]
 id = "metrics.eval_perf_multi"
 points = 2.5
 task = "the confusion matrix"
-tests = ["tests::multi_*"]
+tests = ["tests::multi_confusion"]
 
 [export]
 exclude = ["crates/grader/tests/release.rs"]
@@ -194,7 +232,7 @@ exclude = ["crates/grader/tests/release.rs"]
     }
 
     #[test]
-    fn a_table_parses_and_matches_tests_by_name_or_prefix() {
+    fn a_table_parses_and_matches_tests_by_exact_name() {
         let t = parse(GOOD).unwrap();
         assert_eq!(t.crates(), ["fcann2", "metrics"]);
         assert_eq!(t.total_points(), 7.5);
@@ -204,6 +242,9 @@ exclude = ["crates/grader/tests/release.rs"]
         assert!(a.matches("backprop::tests::loss_by_hand"));
         assert!(!a.matches("backprop::tests::loss_by_hand_2"));
         assert!(!a.matches("tests::classify_by_hand"));
+        assert!(!a.matches("backprop::tests::classify_by_hand_too"));
+        assert!(a.matches("hidden_tests::forward_on_other_values"));
+        assert_eq!(a.graded().count(), 3);
         assert_eq!(t.export.exclude, ["crates/grader/tests/release.rs"]);
     }
 
@@ -223,9 +264,25 @@ exclude = ["crates/grader/tests/release.rs"]
         assert!(msg(&twice).contains("listed twice"), "{}", msg(&twice));
         assert!(msg(&GOOD.replace("points = 5", "points = -1")).contains("points must be"));
         assert!(
-            msg(&GOOD.replace("tests = [\"tests::multi_*\"]", "tests = []"))
+            msg(&GOOD.replace("tests = [\"tests::multi_confusion\"]", "tests = []"))
                 .contains("at least one test")
         );
+        assert!(
+            msg(&GOOD.replace("tests::multi_confusion", "tests::multi_*")).contains("is a pattern")
+        );
+        assert!(
+            msg(&GOOD.replace("tests::multi_confusion", "hidden_tests::x"))
+                .contains("list it under `hidden`")
+        );
+        assert!(
+            msg(&GOOD.replace("hidden_tests::forward_on_other_values", "x"))
+                .contains("must be in src/hidden_tests.rs")
+        );
+        assert!(msg(&GOOD.replace(
+            "\"backprop::tests::loss_by_hand\"",
+            "\"backprop::tests::classify_by_hand\""
+        ))
+        .contains("listed twice"));
         assert!(msg(&GOOD.replace("points = 5", "pionts = 5")).contains("unknown field"));
         assert!(msg("").contains("missing field"));
     }

@@ -5,11 +5,16 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn grader(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_grader"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the grader binary runs")
+    grader_with_path(args, cwd, None)
+}
+
+fn grader_with_path(args: &[&str], cwd: &Path, path: Option<&str>) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_grader"));
+    c.args(args).current_dir(cwd);
+    if let Some(p) = path {
+        c.env("PATH", p);
+    }
+    c.output().expect("the grader binary runs")
 }
 
 fn root() -> &'static Path {
@@ -46,11 +51,14 @@ fn student_refuses_a_folder_inside_the_workspace() {
 }
 
 #[test]
-fn grade_names_what_is_wrong_before_building() {
+fn grade_names_what_is_wrong_before_any_work() {
     let tmp = tempfile::tempdir().unwrap();
-    // Not a workspace: no grading.toml anywhere above.
+    let t = tmp.path().to_str().unwrap();
+    let out_dir = tmp.path().join("out");
+    let o = out_dir.to_str().unwrap();
+    // Run from outside any workspace: no reference.
     rejected(
-        &grader(&["grade", tmp.path().to_str().unwrap()], root()),
+        &grader(&["grade", t, "--no-sandbox"], tmp.path()),
         "no grading.toml",
     );
     rejected(
@@ -61,16 +69,73 @@ fn grade_names_what_is_wrong_before_building() {
         &grader(&["grade", "--jobs", "0"], root()),
         "--jobs must be at least 1",
     );
-    // A broken table is named with its problem.
-    let table = tmp.path().join("grading.toml");
-    std::fs::write(
-        &table,
-        "[[assignment]]\nid = \"nodot\"\npoints = 1\ntask = \"t\"\ntests = [\"x\"]\n",
-    )
-    .unwrap();
     rejected(
-        &grader(&["grade", "--table", table.to_str().unwrap()], root()),
-        "is not `<crate>.<name>`",
+        &grader(&["grade", "--memory", "0"], root()),
+        "--memory must be at least 1",
     );
-    assert!(!tmp.path().join("results").exists());
+    rejected(
+        &grader(
+            &["grade", "/no/such/submission", "--no-sandbox", "--out", o],
+            root(),
+        ),
+        "does not exist",
+    );
+    rejected(
+        &grader(
+            &[
+                "grade",
+                "--class",
+                "/no/such/class",
+                "--no-sandbox",
+                "--out",
+                o,
+            ],
+            root(),
+        ),
+        "not a folder of submissions",
+    );
+    rejected(
+        &grader(
+            &["grade", "--only", "nope", "--no-sandbox", "--out", o],
+            root(),
+        ),
+        "--only nope",
+    );
+    rejected(&grader(&["grade", "--index", "3"], root()), "--class");
+    let class = tmp.path().join("class");
+    std::fs::create_dir(&class).unwrap();
+    std::fs::write(class.join("a.zip"), "x").unwrap();
+    rejected(
+        &grader(
+            &[
+                "grade",
+                "--class",
+                class.to_str().unwrap(),
+                "--index",
+                "5",
+                "--no-sandbox",
+                "--out",
+                o,
+                "--only",
+                "metrics",
+            ],
+            root(),
+        ),
+        "holds 1 submissions",
+    );
+    assert!(!out_dir.exists(), "nothing was written");
+}
+
+#[test]
+fn grade_without_a_sandbox_says_how_to_get_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A PATH without bubblewrap.
+    let out = grader_with_path(
+        &["grade", tmp.path().to_str().unwrap()],
+        root(),
+        Some(tmp.path().to_str().unwrap()),
+    );
+    rejected(&out, "bubblewrap (bwrap) is not installed");
+    rejected(&out, "apt-get install bubblewrap");
+    rejected(&out, "--no-sandbox");
 }

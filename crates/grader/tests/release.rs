@@ -1,20 +1,25 @@
-//! The check that keeps the student release honest: export it, build it and
-//! grade it. Every assignment scores 0 on the untouched skeleton (a test that
-//! passes without the student's code tests nothing); filling the exercises in
-//! the order of grading.toml turns exactly one more assignment green at each
-//! step; the reference scores full marks.
+//! The check that keeps the student release honest, through the grader
+//! itself: the untouched skeleton scores 0 on every assignment (a test that
+//! passes without the student's code tests nothing); filling the exercises
+//! in the order of grading.toml turns exactly one more assignment green at
+//! each step; the reference's own code scores full marks. Each step is a
+//! spliced export of this workspace, built and run as a submission is.
 //!
-//! The release is built in this workspace's own target folder, so the
-//! compiled dependencies are shared; its crates carry the version suffix
-//! `-student`, so their build outputs never mix with the reference's.
-//! Only the library unit tests are built and run (graded tests are unit tests).
+//! The steps share this test's target folder (its compiled dependencies) and
+//! one spliced workspace updated in place, so a step rebuilds only the crates
+//! whose code changed, with rustc's incremental caches (`Target::Incremental`:
+//! the instructor's own code, one export after the other). A step grades only
+//! the crates whose compiled code changed; the others keep the previous
+//! step's scores. Isolation between submissions is checked in `cheats.rs`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use grader::export::{export, Destination};
-use grader::grade::{grade, GradeOptions, Grades};
+use grader::export::{export, Destination, HIDDEN_STUB};
+use grader::grade::{grade_taken, GradeOptions, Grades, Reference, Target};
+use grader::run::Outcome;
+use grader::sandbox::{Limits, Sandbox};
 use grader::table::Table;
 
 fn root() -> PathBuf {
@@ -31,17 +36,16 @@ fn target_dir() -> PathBuf {
 }
 
 fn options() -> GradeOptions {
-    GradeOptions {
-        target_dir: Some(target_dir()),
-        timeout: Duration::from_secs(240),
-        graded_only: true,
-        lib_only: true,
-        verbose: true,
-        ..GradeOptions::default()
-    }
+    // The instructor's own code: the sandbox when there is one, else none.
+    let sandbox = Sandbox::detect(false, Limits::default()).unwrap_or(Sandbox::Off);
+    let mut o = GradeOptions::new(&root(), sandbox);
+    o.timeout = Duration::from_secs(240);
+    o.work = target_dir().join("grading-ladder");
+    o.target = Target::Incremental(target_dir());
+    o
 }
 
-/// Ids of the assignments that did not score what `want` says (full or 0).
+/// Ids of the assignments that did not score what `full(k)` says (full or 0).
 fn wrong(g: &Grades, table: &Table, full: &dyn Fn(usize) -> bool) -> Vec<String> {
     let mut bad = Vec::new();
     for (k, a) in table.assignments.iter().enumerate() {
@@ -52,7 +56,7 @@ fn wrong(g: &Grades, table: &Table, full: &dyn Fn(usize) -> bool) -> Vec<String>
             s.total > 0 && s.passed == 0 && s.points == 0.0
         };
         if !ok {
-            let failing: Vec<String> = g
+            let tests: Vec<String> = g
                 .tests
                 .iter()
                 .filter(|t| t.krate == a.krate() && a.matches(&t.name))
@@ -73,7 +77,7 @@ fn wrong(g: &Grades, table: &Table, full: &dyn Fn(usize) -> bool) -> Vec<String>
                 s.points,
                 if full(k) { "full marks" } else { "0" },
                 s.note.as_deref().unwrap_or(""),
-                failing.join("\n")
+                tests.join("\n")
             ));
         }
     }
@@ -83,42 +87,96 @@ fn wrong(g: &Grades, table: &Table, full: &dyn Fn(usize) -> bool) -> Vec<String>
 #[test]
 fn skeleton_scores_zero_each_exercise_turns_its_assignment_green_and_the_reference_full() {
     let root = root();
-    let table = Table::load(&root).unwrap();
-    let dest = target_dir().join("student-release");
+    let reference = Reference::load(&root).unwrap();
+    let table = &reference.table;
+    let opts = options();
     let n = table.assignments.len();
+    let mut last_versions: BTreeMap<String, String> = BTreeMap::new();
+    let mut last: Option<Grades> = None;
     for k in 0..=n {
-        let keep: BTreeSet<String> = table.assignments[..k]
+        let filled: BTreeSet<String> = table.assignments[..k]
             .iter()
             .map(|a| a.id.clone())
             .collect();
-        let e = export(&root, &dest, &table, &keep, Destination::Update).unwrap();
-        assert_eq!(e.blanked.len(), n - k, "blanked {:?}", e.blanked.keys());
-        eprintln!(
-            "\n== step {k}: filled {:?}, {} files rewritten",
-            table.assignments[..k]
-                .iter()
-                .map(|a| &a.id)
-                .collect::<Vec<_>>(),
-            e.changed
-        );
-        let g = grade(&dest, &table, &options()).unwrap();
-        for b in g.builds.iter().filter(|b| !b.compiled) {
+        let taken = reference.taken_filled(&filled);
+        let versions = reference.versions(&taken).crates;
+        let changed: BTreeSet<String> = table
+            .crates()
+            .into_iter()
+            .filter(|c| last_versions.get(*c) != versions.get(*c))
+            .map(str::to_string)
+            .collect();
+        eprintln!("\n== step {k}: filled {filled:?}; grading {changed:?}");
+        let mut step_opts = opts.clone();
+        step_opts.only = Some(changed.clone());
+        let mut g =
+            grade_taken(&reference, &format!("step-{k}"), &root, &taken, &step_opts).unwrap();
+        if let Some(b) = g.builds.iter().find(|b| !b.compiled) {
             panic!(
                 "step {k}: {} does not compile:\n{}",
                 b.krate,
                 b.errors.join("\n")
             );
         }
-        let bad = wrong(&g, &table, &|j| j < k);
+        // The unchanged crates' scores and tests, from the previous step.
+        if let Some(prev) = &last {
+            let keep = |krate: &str| !changed.contains(krate);
+            let mut scores = prev.scores.clone();
+            scores.retain(|s| keep(s.id.split('.').next().unwrap_or_default()));
+            scores.append(&mut g.scores);
+            scores.sort_by_key(|s| table.assignments.iter().position(|a| a.id == s.id));
+            g.scores = scores;
+            g.tests
+                .extend(prev.tests.iter().filter(|t| keep(&t.krate)).cloned());
+            g.points = g.scores.iter().map(|s| s.points).sum();
+        }
+        assert_eq!(g.scores.len(), n, "step {k}: every assignment is scored");
+        last_versions = versions;
+        last = Some(g.clone());
+        let bad = wrong(&g, table, &|j| j < k);
         assert!(bad.is_empty(), "step {k}:\n{}", bad.join("\n\n"));
+        // Every listed test exists and ran (a missing one would be NotRun).
+        assert!(
+            g.tests.iter().all(|t| t.outcome != Outcome::NotRun),
+            "step {k}: a listed test is not in the build"
+        );
         if k == 0 {
             print!("skeleton:\n{}", grader::report::text_table(&g));
         }
+        if k == n {
+            print!("reference:\n{}", grader::report::text_table(&g));
+            assert_eq!(g.points, table.total_points());
+        }
     }
-    // The reference itself (already built by this `cargo test`).
-    let g = grade(&root, &table, &options()).unwrap();
-    print!("reference:\n{}", grader::report::text_table(&g));
-    let bad = wrong(&g, &table, &|_| true);
-    assert!(bad.is_empty(), "reference:\n{}", bad.join("\n\n"));
-    assert_eq!(g.points, table.total_points());
+}
+
+#[test]
+fn the_release_has_todo_in_every_exercise_and_no_hidden_test() {
+    let root = root();
+    let table = Table::load(&root).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join("student");
+    let e = export(&root, &dest, &table, &BTreeSet::new(), Destination::New).unwrap();
+    assert_eq!(e.blanked.len(), table.assignments.len());
+    assert!(e.kept.is_empty());
+    let mut hidden = 0;
+    for a in &table.assignments {
+        let file = dest
+            .join("crates")
+            .join(a.krate())
+            .join("src/hidden_tests.rs");
+        if !a.hidden.is_empty() {
+            assert_eq!(
+                std::fs::read_to_string(&file).unwrap(),
+                HIDDEN_STUB,
+                "{}",
+                file.display()
+            );
+            hidden += 1;
+        }
+    }
+    assert!(hidden > 0, "no hidden tests at all");
+    for x in &table.export.exclude {
+        assert!(!dest.join(x).exists(), "{x} is in the release");
+    }
 }

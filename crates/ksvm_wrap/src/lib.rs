@@ -30,3 +30,6 @@ pub mod svm;
 pub use error::KsvmError;
 pub use params::{Backend, Gamma, Kernel, KernelKind, KsvmParams, ResolvedKernel, AUTO_SMO_ABOVE};
 pub use svm::KSVMWrap;
+
+#[cfg(test)]
+mod hidden_tests;

@@ -175,6 +175,9 @@ pub fn eval_perf_multi(
 }
 
 #[cfg(test)]
+mod hidden_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -43,3 +43,6 @@ pub use assignment::{plan, Assignment};
 pub use error::ShootoutError;
 pub use presets::{Mode, ShootoutConfig};
 pub use report::Report;
+
+#[cfg(test)]
+mod hidden_tests;

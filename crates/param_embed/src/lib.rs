@@ -113,3 +113,6 @@ pub enum EmbedError {
     #[error(transparent)]
     Output(#[from] labkit::OutputError),
 }
+
+#[cfg(test)]
+mod hidden_tests;

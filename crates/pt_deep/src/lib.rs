@@ -80,3 +80,6 @@ impl From<tch::TchError> for PtDeepError {
         PtDeepError::Torch(e.into())
     }
 }
+
+#[cfg(test)]
+mod hidden_tests;

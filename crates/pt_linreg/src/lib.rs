@@ -261,6 +261,9 @@ pub fn noisy_line<R: rand::Rng>(
 }
 
 #[cfg(test)]
+mod hidden_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};

@@ -66,3 +66,6 @@ impl From<tch::TchError> for LogregError {
         LogregError::Torch(e.into())
     }
 }
+
+#[cfg(test)]
+mod hidden_tests;

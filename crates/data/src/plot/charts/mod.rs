@@ -1,14 +1,16 @@
-//! Scatter by class, line plots, image grids and bar charts, one file each.
+//! Scatter by class, line plots, image grids, bar and strip charts, one file each.
 
 mod bars;
 mod images;
 mod lines;
 mod scatter;
+mod strips;
 
 pub use bars::bar_chart;
 pub use images::{image_grid, ImageMap};
 pub use lines::{line_plot, points_and_lines, Series};
 pub use scatter::scatter_classes;
+pub use strips::strip_chart;
 
 #[cfg(test)]
 mod tests {
