@@ -274,7 +274,7 @@ impl GradeOptions {
             timeout: Duration::from_secs(300),
             build_timeout: Duration::from_secs(1800),
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            sandbox,
+            sandbox: sandbox.showing(&[root, &target]),
             work: target.join("grading"),
             target: Target::Fresh { shared: target },
             only: None,
@@ -536,6 +536,8 @@ pub struct Prepared {
     /// Cargo's target folder for it.
     pub target: PathBuf,
     writable: Vec<PathBuf>,
+    /// The grading's sandbox, showing these folders wherever they are.
+    sandbox: Sandbox,
 }
 
 impl Prepared {
@@ -605,6 +607,11 @@ pub fn export_stage(
             mode,
         },
     )?;
+    let mut shown = vec![work.as_path(), target.as_path(), reference.root.as_path()];
+    if let Target::Fresh { shared } = &opts.target {
+        shown.push(shared);
+    }
+    let sandbox = opts.sandbox.clone().showing(&shown);
     let writable = match &opts.target {
         Target::Fresh { shared } => {
             link_shared_target(shared, &target)?;
@@ -620,6 +627,7 @@ pub fn export_stage(
         ws,
         target,
         writable,
+        sandbox,
     })
 }
 
@@ -637,7 +645,7 @@ pub fn build_stage(
         &p.ws,
         crates,
         &p.target,
-        &opts.sandbox,
+        &p.sandbox,
         &writable,
         opts.build_timeout,
     )?;
@@ -671,7 +679,7 @@ pub fn run_stage(
             .collect();
         let exe = exes.iter().find(|e| e.krate == c);
         let names = match exe {
-            Some(e) => list_tests(e, &opts.sandbox)?,
+            Some(e) => list_tests(e, &p.sandbox)?,
             None => Vec::new(),
         };
         for t in listed {
@@ -700,7 +708,7 @@ pub fn run_stage(
     }
     let mut tests = run_all(
         jobs,
-        &opts.sandbox,
+        &p.sandbox,
         &scratch_of(&p.work),
         opts.timeout,
         opts.jobs,

@@ -41,8 +41,15 @@ impl Default for Limits {
 /// How a submission's commands are run.
 #[derive(Debug, Clone)]
 pub enum Sandbox {
-    /// Inside bubblewrap at this path.
-    Bwrap { bwrap: PathBuf, limits: Limits },
+    /// Inside bubblewrap at this path. `visible`: folders the commands need
+    /// (the reference, its target folder, the work folders) that are shown
+    /// read-only even where they lie under `/tmp`, which the sandbox
+    /// otherwise replaces by a private one.
+    Bwrap {
+        bwrap: PathBuf,
+        limits: Limits,
+        visible: Vec<PathBuf>,
+    },
     /// As plain child processes (`--no-sandbox`): only for trusted code.
     Off,
 }
@@ -73,7 +80,11 @@ impl Sandbox {
                 why: "prlimit (util-linux) is not installed".into(),
             });
         }
-        let sb = Sandbox::Bwrap { bwrap, limits };
+        let sb = Sandbox::Bwrap {
+            bwrap,
+            limits,
+            visible: Vec::new(),
+        };
         let probe = sb
             .command(Path::new("true"), &[], &[], Path::new("/"))
             .output();
@@ -89,6 +100,20 @@ impl Sandbox {
                 why: format!("bwrap does not start here: {e}"),
             }),
         }
+    }
+
+    /// The same sandbox, also showing `paths` (read-only) where they lie
+    /// under `/tmp`.
+    pub fn showing(mut self, paths: &[&Path]) -> Sandbox {
+        if let Sandbox::Bwrap { visible, .. } = &mut self {
+            for p in paths {
+                let p = crate::export::normalized(p);
+                if !visible.contains(&p) {
+                    visible.push(p);
+                }
+            }
+        }
+        self
     }
 
     /// Whether commands really run sandboxed.
@@ -127,7 +152,11 @@ impl Sandbox {
                 c.args(args).current_dir(cwd);
                 c
             }
-            Sandbox::Bwrap { bwrap, limits } => {
+            Sandbox::Bwrap {
+                bwrap,
+                limits,
+                visible,
+            } => {
                 let mut c = Command::new("prlimit");
                 c.arg(format!("--as={}", limits.memory))
                     .arg(format!("--cpu={}", limits.cpu_seconds))
@@ -161,6 +190,17 @@ impl Sandbox {
                     "--tmpfs",
                     "/tmp",
                 ]);
+                // What the private /tmp would hide: the folders the command
+                // needs, its working folder and its program's folder.
+                let tmp = Path::new("/tmp");
+                let mut shown: Vec<PathBuf> = visible.clone();
+                shown.push(cwd.to_path_buf());
+                if let Some(dir) = program.parent() {
+                    shown.push(dir.to_path_buf());
+                }
+                for p in shown.iter().filter(|p| p.starts_with(tmp) && p.exists()) {
+                    c.arg("--ro-bind").arg(p).arg(p);
+                }
                 for w in writable {
                     c.arg("--bind").arg(w).arg(w);
                 }
@@ -296,6 +336,20 @@ mod tests {
         let (ok, _) = sh(&sb, &format!("echo x > {}/a", other.display()), &[&mine]);
         assert!(!ok, "wrote outside its folder");
         assert!(!other.join("a").exists());
+        // A folder under /tmp is hidden by the private /tmp unless it is shown,
+        // and then only for reading.
+        std::fs::write(other.join("b"), "seen").unwrap();
+        let cat = format!("cat {}/b", other.display());
+        if other.starts_with("/tmp") {
+            assert!(
+                !sh(&sb, &cat, &[]).0,
+                "the private /tmp hides other folders"
+            );
+        }
+        let shown = sb.clone().showing(&[&other]);
+        let (ok, out) = sh(&shown, &cat, &[]);
+        assert!(ok && out.contains("seen"), "{out}");
+        assert!(!sh(&shown, &format!("echo x > {}/c", other.display()), &[]).0);
         // Only the loopback interface, and it is down: no socket reaches anywhere.
         let (_, out) = sh(&sb, "cat /proc/net/dev", &[]);
         let ifaces: Vec<&str> = out
@@ -328,7 +382,11 @@ mod tests {
             memory: 1 << 30,
             ..Limits::default()
         };
-        let sb = Sandbox::Bwrap { bwrap, limits };
+        let sb = Sandbox::Bwrap {
+            bwrap,
+            limits,
+            visible: Vec::new(),
+        };
         // 100 processes asked for; far fewer can start (where the limit applies).
         let fork = "import os, time\nn = 0\nfor i in range(100):\n    try:\n        pid = os.fork()\n    except OSError:\n        break\n    if pid == 0:\n        time.sleep(2)\n        os._exit(0)\n    n += 1\nprint(n)\n";
         let o = sb
