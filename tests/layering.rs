@@ -18,9 +18,10 @@ const SHARED: [&str; 6] = [
 ];
 
 /// Where the course itself has one lab use another lab's *model*.
-const MODEL_USES: [(&str, &str); 3] = [
-    ("ksvm_wrap", "pt_deep"),        // compares KSVMWrap with PTDeep
-    ("mnist_shootout", "pt_deep"),   // PTDeep on MNIST
+const MODEL_USES: [(&str, &str); 4] = [
+    ("pt_deep", "pt_logreg"), // PTDeep's loss is PTLogreg's, over all its layers
+    ("ksvm_wrap", "pt_deep"), // compares KSVMWrap with PTDeep
+    ("mnist_shootout", "pt_deep"), // PTDeep on MNIST
     ("mnist_shootout", "ksvm_wrap"), // the SVM assignment
 ];
 

@@ -71,8 +71,6 @@ pub struct BenchReport {
     pub ratio: Option<f64>,
 }
 
-const REFERENCE: &str = include_str!("../reference/ae_epoch.py");
-
 /// `--bench`: our seconds per epoch and PyTorch-Python's same loop, measured
 /// in the same run (best of 3 after a warm-up each, same thread count);
 /// writes `bench.json` under `out`. Without a Python that imports torch, only
@@ -94,9 +92,13 @@ pub fn run(
         Ok(py) if device == Device::Cpu => {
             let dir = mnist_dir.to_string_lossy().into_owned();
             let threads = ours.threads.to_string();
+            let script = labkit::pyref::reference_script(
+                env!("CARGO_MANIFEST_DIR"),
+                "reference/ae_epoch.py",
+            )?;
             let text = py.run_source(
                 "ae_epoch.py",
-                REFERENCE,
+                &script,
                 [
                     "--mnist-dir",
                     dir.as_str(),

@@ -14,12 +14,10 @@ pub fn reconstruction(xhat: &Tensor, x: &Tensor) -> Tensor {
 /// (rows i of each are paired). Minimising it pushes the cosine similarity of
 /// codes of different digits down towards −1. There is no positive term.
 pub fn contrastive(z: &Tensor, neg: &Tensor, tau: f64) -> Tensor {
-    // exercise(autoencoder.contrastive) begin
     let n = z.size()[0].min(neg.size()[0]);
     let (z, neg) = (z.narrow(0, 0, n), neg.narrow(0, 0, n));
     let cos = Tensor::cosine_similarity(&z, &neg, 1, 1e-8);
     (cos / tau).softplus().mean(tch::Kind::Float)
-    // exercise(autoencoder.contrastive) end
 }
 
 #[cfg(test)]
@@ -47,5 +45,15 @@ mod tests {
         let a = Tensor::from_slice2(&[[0.0f32, 1.0], [2.0, 3.0]]);
         let b = Tensor::from_slice2(&[[0.0f32, 0.0], [0.0, 0.0]]);
         assert_eq!(reconstruction(&a, &b).double_value(&[]), 14.0 / 4.0);
+    }
+
+    #[test]
+    fn contrastive_on_more_values() {
+        // z's third row has no partner. Pairs: (3,4)·(4,−3): cos 0; (1,0)·(−2,0): cos −1.
+        let z = Tensor::from_slice2(&[[3.0f32, 4.0], [1.0, 0.0], [0.0, 2.0]]);
+        let neg = Tensor::from_slice2(&[[4.0f32, -3.0], [-2.0, 0.0]]);
+        let got = contrastive(&z, &neg, 0.25).double_value(&[]);
+        let want = (2f64.ln() + (1.0 + (-4f64).exp()).ln()) / 2.0;
+        assert!((got - want).abs() < 1e-6, "{got} vs {want}");
     }
 }

@@ -34,6 +34,8 @@ fn linear(p: nn::Path, fan_in: i64, fan_out: i64) -> nn::Linear {
     nn::linear(p, fan_in, fan_out, cfg)
 }
 
+/// One [`linear`] layer per consecutive pair of `sizes`, named
+/// `<prefix>1`, `<prefix>2`, … under `p`.
 fn layers(p: &nn::Path, prefix: &str, sizes: &[i64]) -> Vec<nn::Linear> {
     sizes
         .windows(2)
@@ -46,35 +48,43 @@ impl Autoencoder {
     /// Builds the layers under `p`, initialised as PyTorch's `nn.Linear` does
     /// (uniform in ±1/√fan_in), from libtorch's seeded generator.
     pub fn new(p: &nn::Path) -> Self {
+        // exercise(autoencoder.model) begin
         Autoencoder {
             enc: layers(p, "enc", &ENCODER),
             dec: layers(p, "dec", &DECODER),
         }
+        // exercise(autoencoder.model) end
     }
 
     /// x (N × 784) → z (N × 50).
     pub fn encode(&self, x: &Tensor) -> Tensor {
+        // exercise(autoencoder.model) begin
         let mut h = self.enc[0].forward(x);
         for l in &self.enc[1..] {
             h = l.forward(&h.relu());
         }
         h
+        // exercise(autoencoder.model) end
     }
 
     /// z (N × 50) → x̂ (N × 784).
     pub fn decode(&self, z: &Tensor) -> Tensor {
+        // exercise(autoencoder.model) begin
         let mut h = z.shallow_clone();
         for l in &self.dec {
             h = l.forward(&h.relu());
         }
         h
+        // exercise(autoencoder.model) end
     }
 
     /// x (N × 784) → (z, x̂).
     pub fn forward(&self, x: &Tensor) -> (Tensor, Tensor) {
+        // exercise(autoencoder.model) begin
         let z = self.encode(x);
         let xhat = self.decode(&z);
         (z, xhat)
+        // exercise(autoencoder.model) end
     }
 }
 

@@ -75,8 +75,14 @@ impl Trainer {
         }
     }
 
-    /// Trains one more epoch over `data`.
+    /// Trains one more epoch over `data`: the images in the order of
+    /// [`epoch_rng`]`(seed, epoch)` shuffling `0..N`, cut into consecutive
+    /// batches of `batch_size` (the last one may be shorter); per batch the
+    /// reconstruction MSE (plus, for the contrastive variant,
+    /// [`Trainer::contrastive_term`]) and one Adam step. The epoch's losses
+    /// are means over the images (each batch weighted by its length).
     pub fn run_epoch(&mut self, data: &TrainData) -> Result<EpochLoss, AeError> {
+        // exercise(autoencoder.train) begin
         let t0 = Instant::now();
         let epoch = self.epoch + 1;
         let n = data.labels.len();
@@ -94,21 +100,20 @@ impl Trainer {
             let xb = data.x.index_select(0, &idx);
             let (z, xhat) = self.model.forward(&xb);
             let mse = reconstruction(&xhat, &xb);
-            let mut loss = mse.shallow_clone();
-            if with_contrast {
+            let contrast = if with_contrast {
                 let batch = &order[start..start + len];
-                if let Some((pos_a, pos_b)) = pick_pair(batch, &data.labels, &mut rng) {
-                    let za = z.index_select(0, &Tensor::from_slice(&pos_a).to_device(device));
-                    let zb = z.index_select(0, &Tensor::from_slice(&pos_b).to_device(device));
-                    let c = contrastive(&za, &zb, self.cfg.tau);
+                self.contrastive_term(&z, batch, &data.labels, &mut rng)
+            } else {
+                None
+            };
+            // A new node, not `+=` (that would add in place into the graph's MSE).
+            let loss = match &contrast {
+                Some(c) => {
                     sum_con += c.detach() * len as f64;
-                    // Not `+=`: that would add in place into the graph's MSE node.
-                    #[allow(clippy::assign_op_pattern)]
-                    {
-                        loss = loss + c;
-                    }
+                    &mse + c
                 }
-            }
+                None => mse.shallow_clone(),
+            };
             sum_mse += mse.detach() * len as f64;
             self.adam.zero_grad()?;
             loss.backward();
@@ -134,17 +139,39 @@ impl Trainer {
         };
         self.losses.push(rec);
         Ok(rec)
+        // exercise(autoencoder.train) end
+    }
+
+    /// The contrastive term of one batch: `z` holds the codes of the images
+    /// `batch` (indices into `labels`), row by row. Two different digits of
+    /// the batch ([`pick_pair`]), the codes of each one's images, and
+    /// [`contrastive`] between them; `None` when the batch holds one digit.
+    pub fn contrastive_term(
+        &self,
+        z: &Tensor,
+        batch: &[i64],
+        labels: &[usize],
+        rng: &mut impl Rng,
+    ) -> Option<Tensor> {
+        // exercise(autoencoder.contrastive_train) begin
+        let (pos_a, pos_b) = pick_pair(batch, labels, rng)?;
+        let rows = |p: &[i64]| z.index_select(0, &Tensor::from_slice(p).to_device(z.device()));
+        Some(contrastive(&rows(&pos_a), &rows(&pos_b), self.cfg.tau))
+        // exercise(autoencoder.contrastive_train) end
     }
 }
 
 /// Picks two different digits present in a batch (given as image indices)
-/// and returns the positions in the batch of each one's images.
-/// `None` when the batch holds a single digit.
+/// and returns the positions in the batch of each one's images, in batch
+/// order. The first digit is drawn uniformly from the digits present
+/// (`rng.gen_range` over them in ascending order), the second uniformly from
+/// the others. `None` when the batch holds a single digit.
 pub fn pick_pair(
     batch: &[i64],
     labels: &[usize],
     rng: &mut impl Rng,
 ) -> Option<(Vec<i64>, Vec<i64>)> {
+    // exercise(autoencoder.contrastive_train) begin
     let mut present: Vec<usize> = batch.iter().map(|&i| labels[i as usize]).collect();
     present.sort_unstable();
     present.dedup();
@@ -163,6 +190,7 @@ pub fn pick_pair(
             .collect()
     };
     Some((positions(a), positions(b)))
+    // exercise(autoencoder.contrastive_train) end
 }
 
 /// The codes (N × 50) of `x` (N × 784), computed in chunks without autograd.
@@ -223,11 +251,20 @@ mod tests {
 
     #[test]
     fn resuming_from_a_checkpoint_continues_bit_for_bit() {
+        resuming_continues_bit_for_bit(Variant::Plain);
+    }
+
+    #[test]
+    fn resuming_the_contrastive_variant_continues_bit_for_bit() {
+        resuming_continues_bit_for_bit(Variant::Contrastive);
+    }
+
+    fn resuming_continues_bit_for_bit(variant: Variant) {
         let _rng = torch_rng();
         let data = tiny_data();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ck.ot");
-        for variant in [Variant::Plain, Variant::Contrastive] {
+        {
             let mut straight = Trainer::new(cfg(), variant, 11, Device::Cpu);
             for _ in 0..3 {
                 straight.run_epoch(&data).unwrap();

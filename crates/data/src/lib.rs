@@ -16,6 +16,9 @@ pub mod plot;
 pub mod scale;
 pub mod toy;
 
+#[cfg(test)]
+mod hidden_tests;
+
 pub use scale::Standardizer;
 pub use toy::{
     check_gmm_args, class_to_onehot, parse_list, sample_gauss_2d, sample_gmm_2d, DataError,

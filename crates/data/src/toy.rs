@@ -89,7 +89,8 @@ impl Random2dGaussian {
 }
 
 /// C random Gaussians with N points each; the points of Gaussian i have class i.
-/// Returns X (C·N × 2) and Y_ (C·N).
+/// Returns X (C·N × 2) and Y_ (C·N). Each Gaussian draws its points right
+/// after its own parameters.
 pub fn sample_gauss_2d<R: Rng + ?Sized>(
     c: usize,
     n: usize,
@@ -98,19 +99,47 @@ pub fn sample_gauss_2d<R: Rng + ?Sized>(
     if c == 0 {
         return Err(DataError::ZeroClasses(c));
     }
-    sample_components(c, c, n, rng, |i, _| i)
+    if n == 0 {
+        return Err(DataError::ZeroSamples(n));
+    }
+    let mut x = Array2::zeros((0, 2));
+    for _ in 0..c {
+        let points = Random2dGaussian::random(rng).sample(n, rng);
+        x.append(Axis(0), points.view())
+            .map_err(|_| DataError::Empty)?;
+    }
+    let y = Array1::from_iter((0..c).flat_map(|class| std::iter::repeat_n(class, n)));
+    Ok((x, y))
 }
 
 /// K random Gaussians, each given a class drawn uniformly from {0..C-1}, N
-/// points from each. Returns X (K·N × 2) and Y_ (K·N).
+/// points from each. Returns X (K·N × 2) and Y_ (K·N): the N rows of
+/// component i are rows i·N … i·N + N − 1, all of its class.
+///
+/// The draws, in this order, component after component: its
+/// [`Random2dGaussian::random`], then its class `rng.gen_range(0..C)`, then
+/// its N points ([`Random2dGaussian::sample`]). The same seed then gives the
+/// same data as the lab's (and as the tests expect).
 pub fn sample_gmm_2d<R: Rng + ?Sized>(
     k: usize,
     c: usize,
     n: usize,
     rng: &mut R,
 ) -> Result<(Array2<f64>, Array1<usize>), DataError> {
+    // exercise(data.sample_gmm_2d) begin
     check_gmm_args(k, c, n)?;
-    sample_components(k, c, n, rng, |_, rng| rng.gen_range(0..c))
+    let mut blocks = Vec::with_capacity(k);
+    let mut labels = Vec::with_capacity(k * n);
+    for _ in 0..k {
+        let g = Random2dGaussian::random(rng);
+        let class = rng.gen_range(0..c);
+        blocks.push(g.sample(n, rng));
+        labels.extend(std::iter::repeat_n(class, n));
+    }
+    let views: Vec<_> = blocks.iter().map(|b| b.view()).collect();
+    let x = concatenate(Axis(0), &views).map_err(|_| DataError::Empty)?;
+    Ok((x, Array1::from(labels)))
+    // exercise(data.sample_gmm_2d) end
 }
 
 /// Arguments of `sample_gmm_2d(K, C, N)`; written `K,C,N` on the command line.
@@ -179,31 +208,9 @@ pub fn check_gmm_args(k: usize, c: usize, n: usize) -> Result<(), DataError> {
     Ok(())
 }
 
-fn sample_components<R: Rng + ?Sized>(
-    k: usize,
-    _c: usize,
-    n: usize,
-    rng: &mut R,
-    mut class_of: impl FnMut(usize, &mut R) -> usize,
-) -> Result<(Array2<f64>, Array1<usize>), DataError> {
-    if n == 0 {
-        return Err(DataError::ZeroSamples(n));
-    }
-    let mut xs = Vec::with_capacity(k);
-    let mut ys = Vec::with_capacity(k * n);
-    for i in 0..k {
-        let g = Random2dGaussian::random(rng);
-        let class = class_of(i, rng);
-        xs.push(g.sample(n, rng));
-        ys.extend(std::iter::repeat_n(class, n));
-    }
-    let views: Vec<_> = xs.iter().map(|x| x.view()).collect();
-    let x = concatenate(Axis(0), &views).map_err(|_| DataError::Empty)?;
-    Ok((x, Array1::from(ys)))
-}
-
 /// One-hot rows: `Yoh_[i, Y_[i]] = 1`. `n_classes = None` uses max(Y_) + 1.
 pub fn class_to_onehot(y: &[usize], n_classes: Option<usize>) -> Result<Array2<f64>, DataError> {
+    // exercise(data.class_to_onehot) begin
     let max = *y.iter().max().ok_or(DataError::Empty)?;
     let c = n_classes.unwrap_or(max + 1);
     if c == 0 {
@@ -221,6 +228,7 @@ pub fn class_to_onehot(y: &[usize], n_classes: Option<usize>) -> Result<Array2<f
         out[[index, label]] = 1.0;
     }
     Ok(out)
+    // exercise(data.class_to_onehot) end
 }
 
 #[cfg(test)]
@@ -230,11 +238,25 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     #[test]
-    fn shapes_and_classes() {
+    fn gauss_shapes_and_classes() {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let (x, y) = sample_gauss_2d(3, 7, &mut rng).unwrap();
         assert_eq!(x.dim(), (21, 2));
         assert_eq!(y.to_vec(), [vec![0; 7], vec![1; 7], vec![2; 7]].concat());
+        // Gaussian i's points lie around its own mean, drawn just before them.
+        let mut again = ChaCha8Rng::seed_from_u64(1);
+        for i in 0..3 {
+            let g = Random2dGaussian::random(&mut again);
+            assert_eq!(
+                g.sample(7, &mut again),
+                x.slice(ndarray::s![i * 7..i * 7 + 7, ..])
+            );
+        }
+    }
+
+    #[test]
+    fn gmm_shapes_and_classes() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
         let (x, y) = sample_gmm_2d(6, 2, 10, &mut rng).unwrap();
         assert_eq!(x.dim(), (60, 2));
         assert!(y.iter().all(|&c| c < 2));
@@ -279,7 +301,7 @@ mod tests {
     }
 
     #[test]
-    fn invalid_arguments_are_typed_errors() {
+    fn gmm_invalid_arguments_are_typed_errors() {
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         assert_eq!(
             sample_gmm_2d(2, 3, 10, &mut rng),
@@ -293,6 +315,11 @@ mod tests {
             sample_gmm_2d(4, 0, 5, &mut rng),
             Err(DataError::ZeroClasses(0))
         );
+    }
+
+    #[test]
+    fn gauss_invalid_arguments_are_typed_errors() {
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
         assert_eq!(
             sample_gauss_2d(0, 5, &mut rng),
             Err(DataError::ZeroClasses(0))

@@ -70,8 +70,9 @@ impl Objective {
     }
 
     /// Per-seed loss (S) of predictions `pred` (S × N × 2) for labels `y`
-    /// (S × N) against the table `table` (S × 3 × 2).
-    fn loss(&self, pred: &Tensor, y: &Tensor, table: &Tensor, detach: bool) -> Tensor {
+    /// (S × N) against the table `table` (S × 3 × 2); with `detach`, the
+    /// table is a constant of the loss.
+    pub fn loss(&self, pred: &Tensor, y: &Tensor, table: &Tensor, detach: bool) -> Tensor {
         let t = self.effective(table);
         let t = if detach { t.detach() } else { t };
         let s = y.size();
@@ -200,6 +201,36 @@ pub fn records(epoch: usize, epochs: usize) -> bool {
     epoch <= 100 || epoch % 10 == 0 || epoch == epochs
 }
 
+/// One epoch of joint learning, after the lookup has rescaled the table's
+/// rows: the net's predictions for the training flowers, the per-seed loss of
+/// `spec.objective` against the table (seed s's rows are 3s…3s + 2 of
+/// `table.weight`, i.e. `table.weight.view([S, 3, 2])`; cut from the graph
+/// when `spec.detach_table`), cleared gradients, the backward pass of the
+/// seeds' summed loss, one step of `opt` (net and table together).
+/// Returns the per-seed losses (S) of the step.
+pub fn joint_step(
+    net: &Mlp,
+    table: &EmbeddingTable,
+    opt: &mut nn::Optimizer,
+    data: &IrisBatch,
+    spec: &JointSpec,
+) -> Tensor {
+    // exercise(embeddings.joint) begin
+    let s = data.len() as i64;
+    let pred = net.forward(&data.x_train);
+    let loss = spec.objective.loss(
+        &pred,
+        &data.y_train,
+        &table.weight.view([s, 3, 2]),
+        spec.detach_table,
+    );
+    opt.zero_grad();
+    loss.sum(Kind::Float).backward();
+    opt.step();
+    loss
+    // exercise(embeddings.joint) end
+}
+
 /// Trains net and table together on every seed of `data`.
 pub fn train(data: &IrisBatch, spec: &JointSpec) -> Result<Vec<JointRun>, EmbeddingsError> {
     spec.train.check()?;
@@ -231,15 +262,8 @@ pub fn train(data: &IrisBatch, spec: &JointSpec) -> Result<Vec<JointRun>, Embedd
         // nn.Embedding(max_norm=…) rescales the looked-up rows at every lookup
         table.renorm(&idx, MAX_NORM)?;
         let renormed = spec.trace_steps.then(|| table.snapshot());
-        let pred = net.forward(&data.x_train);
-        let loss = spec.objective.loss(
-            &pred,
-            &data.y_train,
-            &table.weight.view([s, 3, 2]),
-            spec.detach_table,
-        );
-        opt.zero_grad();
-        loss.sum(Kind::Float).backward();
+        let loss = joint_step(&net, &table, &mut opt, data, spec);
+        // the step leaves the gradient it used in place
         let grad = spec.trace_steps.then(|| {
             let g = table.weight.grad();
             if g.defined() {
@@ -248,7 +272,6 @@ pub fn train(data: &IrisBatch, spec: &JointSpec) -> Result<Vec<JointRun>, Embedd
                 Tensor::zeros([s], (Kind::Float, device))
             }
         });
-        opt.step();
         if let (Some(b), Some(r), Some(g)) = (before, renormed, grad) {
             let moved = frob(&(table.snapshot() - &r), s);
             steps.push(Tensor::stack(&[frob(&(&r - &b), s), moved, g], 1));

@@ -14,11 +14,9 @@ pub const VAR_EPS: f64 = 1e-6;
 /// variance is clamped as a constant offset, so a variance below ε still
 /// receives a gradient.
 pub fn gaussian_nll(mean: &Tensor, target: &Tensor, var: &Tensor) -> Tensor {
-    // exercise(embeddings.gaussian_nll) begin
     let floor = (var.clamp_min(VAR_EPS) - var).detach();
     let v = var + floor;
     ((v.log() + (target - mean).square() / &v) * 0.5).mean(Kind::Float)
-    // exercise(embeddings.gaussian_nll) end
 }
 
 /// Per-seed mean over every entry but the first dimension: S × … → S.
@@ -29,7 +27,9 @@ pub fn per_seed_mean(t: &Tensor) -> Tensor {
 
 /// Per-seed mean squared error (`torch.nn.MSELoss()` of each seed): S.
 pub fn mse(pred: &Tensor, target: &Tensor) -> Tensor {
+    // exercise(embeddings.regression) begin
     per_seed_mean(&(pred - target).square())
+    // exercise(embeddings.regression) end
 }
 
 /// Per-seed Gaussian NLL (see [`gaussian_nll`]): S. With `beta` > 0 each
@@ -55,9 +55,11 @@ pub fn mae(pred: &Tensor, target: &Tensor) -> Result<Vec<f64>, tch::TchError> {
 
 /// The rows of `table` (S × C × d) picked by labels `y` (S × N): S × N × d.
 pub fn lookup(table: &Tensor, y: &Tensor) -> Tensor {
+    // exercise(embeddings.regression) begin
     let s = y.size();
     let d = table.size().last().copied().unwrap_or(1);
     table.gather(1, &y.unsqueeze(-1).expand([s[0], s[1], d], false), false)
+    // exercise(embeddings.regression) end
 }
 
 /// Clips each coordinate of the predictions (S × N × d) to the range of the
@@ -79,7 +81,9 @@ pub fn sq_distances(pred: &Tensor, table: &Tensor) -> Tensor {
 
 /// The label whose embedding is nearest to each prediction: … × N (i64).
 pub fn nearest_label(pred: &Tensor, table: &Tensor) -> Tensor {
+    // exercise(embeddings.regression) begin
     tch::no_grad(|| sq_distances(pred, table).argmin(-1, false))
+    // exercise(embeddings.regression) end
 }
 
 /// Per seed, the mean distance between the rows of a label embedding (S × C × d).

@@ -127,8 +127,11 @@ impl Mlp {
         Ok(Mlp { layers, relu_out })
     }
 
-    /// x (S × N × D) → S × N × out.
+    /// x (S × N × D) → S × N × out: each layer is b + h·w, one batched
+    /// product per layer (`baddbmm`), with ReLU between layers and after the
+    /// last one only when `relu_out`.
     pub fn forward(&self, x: &Tensor) -> Tensor {
+        // exercise(embeddings.classifier) begin
         let last = self.layers.len().saturating_sub(1);
         let mut h = x.shallow_clone();
         for (k, (w, b)) in self.layers.iter().enumerate() {
@@ -138,11 +141,14 @@ impl Mlp {
             }
         }
         h
+        // exercise(embeddings.classifier) end
     }
 }
 
 /// The Gaussian model of part 4: a trunk 4→100→100 (ReLU) with a mean head
-/// (100→2) and a variance head (100→2, softplus).
+/// (100→2) and a variance head (100→2, softplus). Its variables live under
+/// `trunk/`, `mean/` and `var/` (`w1`, `b1`, … in each), created in that
+/// order from the same RNGs.
 #[derive(Debug)]
 pub struct GaussianNet {
     trunk: Mlp,
@@ -157,18 +163,22 @@ impl GaussianNet {
         out: usize,
         rngs: &mut [StdRng],
     ) -> Result<Self, EmbeddingsError> {
+        // exercise(embeddings.gaussian) begin
         let h = sizes.last().copied().unwrap_or(1);
         Ok(GaussianNet {
             trunk: Mlp::new(&(vs / "trunk"), sizes, true, rngs)?,
             mean: Mlp::new(&(vs / "mean"), &[h, out], false, rngs)?,
             var: Mlp::new(&(vs / "var"), &[h, out], false, rngs)?,
         })
+        // exercise(embeddings.gaussian) end
     }
 
     /// x (S × N × D) → (mean S × N × out, variance S × N × out, all > 0).
     pub fn forward(&self, x: &Tensor) -> (Tensor, Tensor) {
+        // exercise(embeddings.gaussian) begin
         let h = self.trunk.forward(x);
         (self.mean.forward(&h), self.var.forward(&h).softplus())
+        // exercise(embeddings.gaussian) end
     }
 }
 

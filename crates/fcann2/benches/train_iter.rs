@@ -12,13 +12,14 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use fcann2::{Fcann2Params, Trainer};
 use rand::SeedableRng;
 
-const REFERENCE: &str = include_str!("../reference/numpy_step.py");
-
 /// The NumPy loop's µs per step, measured now, or why it could not be.
 fn numpy_us() -> Result<f64, String> {
     let py = labkit::pyref::find_torch_python().map_err(|e| e.to_string())?;
+    let script =
+        labkit::pyref::reference_script(env!("CARGO_MANIFEST_DIR"), "reference/numpy_step.py")
+            .map_err(|e| e.to_string())?;
     let out = py
-        .run_source("numpy_step.py", REFERENCE, ["--steps", "20000"])
+        .run_source("numpy_step.py", &script, ["--steps", "20000"])
         .map_err(|e| e.to_string())?;
     let v: serde_json::Value =
         serde_json::from_str(out.lines().last().unwrap_or_default()).map_err(|e| e.to_string())?;

@@ -23,8 +23,10 @@ use crate::{Fcann2Error, Fcann2Model};
 
 /// Forward: `out = a·W + b` (b added to every row).
 fn affine_forward(a: ArrayView2<f64>, w: &Array2<f64>, b: &Array1<f64>, out: &mut Array2<f64>) {
+    // exercise(fcann2.forward) begin
     out.assign(b); // every row starts as b ...
     general_mat_mul(1.0, &a, w, 1.0, out); // ... and a·W is added on top
+                                           // exercise(fcann2.forward) end
 }
 
 /// Backward: from `g_out = ∂L/∂s`, the weight gradients
@@ -37,16 +39,20 @@ fn affine_backward(
     dw: &mut Array2<f64>,
     db: &mut Array1<f64>,
 ) {
+    // exercise(fcann2.backward) begin
     dw.assign(w);
     general_mat_mul(1.0, &a.t(), g_out, lambda, dw); // aᵀ·g_out + λ·W
     for (db, column) in db.iter_mut().zip(g_out.columns()) {
         *db = column.sum();
     }
+    // exercise(fcann2.backward) end
 }
 
 /// Backward to the layer's input: `g_a = g_out·Wᵀ`.
 fn affine_backward_input(w: &Array2<f64>, g_out: &Array2<f64>, g_a: &mut Array2<f64>) {
+    // exercise(fcann2.backward) begin
     general_mat_mul(1.0, g_out, &w.t(), 0.0, g_a);
+    // exercise(fcann2.backward) end
 }
 
 // ---------------------------------------------------------------------------
@@ -56,17 +62,21 @@ fn affine_backward_input(w: &Array2<f64>, g_out: &Array2<f64>, g_a: &mut Array2<
 /// Forward: `h = max(0, s)`, written so that a NaN stays NaN (and training
 /// that blew up is reported, not hidden behind zeros).
 fn relu_forward(s: &Array2<f64>, h: &mut Array2<f64>) {
+    // exercise(fcann2.forward) begin
     Zip::from(h)
         .and(s)
         .for_each(|h, &s| *h = if s < 0.0 { 0.0 } else { s });
+    // exercise(fcann2.forward) end
 }
 
 /// Backward: `g_s = g_h ⊙ [s > 0]`: the gradient passes where the unit fired.
 fn relu_backward(s: &Array2<f64>, g_h: &Array2<f64>, g_s: &mut Array2<f64>) {
+    // exercise(fcann2.backward) begin
     Zip::from(g_s)
         .and(g_h)
         .and(s)
         .for_each(|g_s, &g_h, &s| *g_s = if s > 0.0 { g_h } else { 0.0 });
+    // exercise(fcann2.backward) end
 }
 
 // ---------------------------------------------------------------------------
@@ -82,6 +92,7 @@ fn softmax_forward(
     row_max: &mut Array1<f64>,
     row_sum: &mut Array1<f64>,
 ) {
+    // exercise(fcann2.forward) begin
     Zip::from(s.rows())
         .and(p.rows_mut())
         .and(row_max)
@@ -96,26 +107,31 @@ fn softmax_forward(
             p /= sum;
             *z = sum;
         });
+    // exercise(fcann2.forward) end
 }
 
 /// The loss `−(1/N) Σ_i log P[i, y_i]`, from the forward pass's `s`, m and z.
 fn nll(s: &Array2<f64>, row_max: &Array1<f64>, row_sum: &Array1<f64>, y: &[usize]) -> f64 {
+    // exercise(fcann2.forward) begin
     let total: f64 = y
         .iter()
         .enumerate()
         .map(|(i, &c)| row_max[i] + row_sum[i].ln() - s[[i, c]])
         .sum();
     total / y.len() as f64
+    // exercise(fcann2.forward) end
 }
 
 /// Backward: `G_s = (P − Yoh) / N`. Yoh has a single 1 per row, in the true
 /// class's column, so it is subtracted entry by entry instead of being stored.
 fn softmax_nll_backward(p: &Array2<f64>, y: &[usize], g_s: &mut Array2<f64>) {
+    // exercise(fcann2.backward) begin
     let inv_n = 1.0 / y.len() as f64;
     Zip::from(&mut *g_s).and(p).for_each(|g, &p| *g = p * inv_n);
     for (i, &c) in y.iter().enumerate() {
         g_s[[i, c]] -= inv_n;
     }
+    // exercise(fcann2.backward) end
 }
 
 // ---------------------------------------------------------------------------

@@ -85,3 +85,141 @@ fn gradients_on_other_values_match_central_differences() {
         }
     }
 }
+
+#[test]
+fn init_draws_w1_then_w2_row_by_row_at_he_scale() {
+    use rand::{Rng, SeedableRng};
+    use rand_distr::StandardNormal;
+    let (d, h, c) = (3, 4, 2);
+    let m = Fcann2Model::init(d, h, c, &mut rand::rngs::StdRng::seed_from_u64(21)).unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(21);
+    let mut draw = |rows: usize, cols: usize, fan_in: usize| {
+        let std = (2.0 / fan_in as f64).sqrt();
+        Array2::from_shape_fn((rows, cols), |_| std * rng.sample::<f64, _>(StandardNormal))
+    };
+    let w1 = draw(d, h, d);
+    let w2 = draw(h, c, h);
+    assert!(
+        (&m.w1() - &w1).iter().all(|v| v.abs() < 1e-15),
+        "W1 {:?} vs {w1:?}",
+        m.w1()
+    );
+    assert!(
+        (&m.w2() - &w2).iter().all(|v| v.abs() < 1e-15),
+        "W2 {:?} vs {w2:?}",
+        m.w2()
+    );
+    assert!(m.b1().iter().chain(m.b2()).all(|&b| b == 0.0));
+    // W2's spread follows H, not D.
+    let big = Fcann2Model::init(4, 300, 200, &mut rand::rngs::StdRng::seed_from_u64(3)).unwrap();
+    let var = big.w2().iter().map(|w| w * w).sum::<f64>() / big.w2().len() as f64;
+    assert!((var - 2.0 / 300.0).abs() < 0.0004, "variance of W2 {var}");
+}
+
+#[test]
+fn loss_with_large_scores_stays_finite_and_exact() {
+    // s2 = (0, 3000) for the single row: P = (e^-3000, 1) and the NLL of
+    // class 0 is 3000 (a naive log of P gives infinity).
+    let m = Fcann2Model::from_parts(
+        arr2(&[[1.0]]),
+        arr1(&[0.0]),
+        arr2(&[[0.0, 3.0]]),
+        arr1(&[0.0, 0.0]),
+    )
+    .unwrap();
+    let x = arr2(&[[1000.0]]);
+    let mut ws = crate::backprop::Workspace::new(1, &m);
+    ws.forward(&m, x.view());
+    let loss = ws.loss(&m, &[0], 0.0);
+    assert!((loss - 3000.0).abs() < 1e-9, "loss {loss}");
+    let p = fcann2_classify(x.view(), &m).unwrap();
+    assert_eq!(p[[0, 1]], 1.0);
+    assert!(p.iter().all(|v| v.is_finite()));
+}
+
+#[test]
+fn one_step_moves_every_parameter_against_its_gradient() {
+    use crate::{Fcann2Params, Trainer};
+    let (x, m) = small();
+    let y = [1, 2];
+    let params = Fcann2Params {
+        delta: 0.25,
+        lambda: 0.1,
+        ..Fcann2Params::default()
+    };
+    let (_, g) = loss_and_gradients(x.view(), &y, &m, params.lambda).unwrap();
+    let mut t = Trainer::from_model(x.view(), &y, &params, m.clone()).unwrap();
+    t.step();
+    let after = t.model();
+    let moved = |new: ndarray::ArrayViewD<f64>,
+                 old: ndarray::ArrayViewD<f64>,
+                 g: ndarray::ArrayViewD<f64>| {
+        new.iter()
+            .zip(old.iter())
+            .zip(g.iter())
+            .all(|((n, o), g)| (n - (o - 0.25 * g)).abs() < 1e-14)
+    };
+    assert!(
+        moved(
+            after.w1().into_dyn(),
+            m.w1().into_dyn(),
+            g.w1.view().into_dyn()
+        ),
+        "W1"
+    );
+    assert!(
+        moved(
+            after.b1().into_dyn(),
+            m.b1().into_dyn(),
+            g.b1.view().into_dyn()
+        ),
+        "b1"
+    );
+    assert!(
+        moved(
+            after.w2().into_dyn(),
+            m.w2().into_dyn(),
+            g.w2.view().into_dyn()
+        ),
+        "W2"
+    );
+    assert!(
+        moved(
+            after.b2().into_dyn(),
+            m.b2().into_dyn(),
+            g.b2.view().into_dyn()
+        ),
+        "b2"
+    );
+}
+
+#[test]
+fn train_logs_the_first_every_nth_and_the_last_step() {
+    use crate::{fcann2_train, Fcann2Params};
+    use rand::SeedableRng;
+    let x = arr2(&[[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [-1.0, 0.5]]);
+    let y = [0, 1, 1, 0];
+    let params = Fcann2Params {
+        niter: 7,
+        log_every: 3,
+        ..Fcann2Params::default()
+    };
+    let mut seen = Vec::new();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(4);
+    let (model, log) =
+        fcann2_train(x.view(), &y, &params, &mut rng, |i, l, _| seen.push((i, l))).unwrap();
+    let steps: Vec<usize> = log.losses.iter().map(|l| l.0).collect();
+    assert_eq!(steps, [1, 3, 6, 7]);
+    assert_eq!(seen, log.losses);
+    // The same seven steps taken one by one from the same initial weights.
+    let mut rng = rand::rngs::StdRng::seed_from_u64(4);
+    let mut t = crate::Trainer::new(x.view(), &y, &params, &mut rng).unwrap();
+    let mut losses = Vec::new();
+    for _ in 0..7 {
+        losses.push(t.step_with_loss());
+    }
+    assert_eq!(log.initial_loss, losses[0]);
+    assert_eq!(log.final_loss, losses[6]);
+    assert_eq!(log.losses[1].1, losses[2]);
+    assert_eq!(&model, t.model());
+}

@@ -22,6 +22,9 @@ impl Fcann2Model {
     /// He initialisation, suited to ReLU: W1 ~ N(0, 2/D), W2 ~ N(0, 2/H)
     /// entry by entry, biases 0. For the lab's D = 2, W1 is drawn from
     /// N(0, 1), as the course's `np.random.randn(D, H)` does.
+    ///
+    /// The draws: W1 first, then W2, each row by row (row-major), every
+    /// entry σ·z with z = `rng.sample(StandardNormal)`.
     pub fn init<R: Rng + ?Sized>(
         d: usize,
         h: usize,
@@ -34,6 +37,7 @@ impl Fcann2Model {
         if d == 0 || c == 0 {
             return Err(Fcann2Error::ZeroSize { d, h, c });
         }
+        // exercise(fcann2.init) begin
         // σ·z with z ~ N(0, 1): the same numbers rand_distr's Normal(0, σ) draws.
         let mut normal = |rows: usize, cols: usize, fan_in: usize| {
             let std = (2.0 / fan_in as f64).sqrt();
@@ -49,6 +53,7 @@ impl Fcann2Model {
             w2,
             b2: Array1::zeros(c),
         })
+        // exercise(fcann2.init) end
     }
 
     /// A model from given weights (for example, ones saved earlier), checked

@@ -63,11 +63,13 @@ impl<'a> Trainer<'a> {
 
     /// W ← W − δ·∂W for every weight and bias.
     fn update(&mut self) {
+        // exercise(fcann2.train) begin
         let (m, g, d) = (&mut self.model, self.ws.gradients(), -self.delta);
         m.w1.scaled_add(d, &g.w1);
         m.b1.scaled_add(d, &g.b1);
         m.w2.scaled_add(d, &g.w2);
         m.b2.scaled_add(d, &g.b2);
+        // exercise(fcann2.train) end
     }
 
     /// One whole-batch step: forward, backward, update. Allocates nothing.
@@ -119,6 +121,7 @@ pub fn fcann2_train<R: Rng + ?Sized>(
     mut on_log: impl FnMut(usize, f64, &Fcann2Model),
 ) -> Result<(Fcann2Model, TrainLog), Fcann2Error> {
     let mut trainer = Trainer::new(x.reborrow(), y, params, rng)?;
+    // exercise(fcann2.train) begin
     let mut losses = Vec::with_capacity(params.niter / params.log_every + 2);
     let mut logged_step = |trainer: &mut Trainer<'_>, i: usize| {
         let loss = trainer.step_with_loss();
@@ -144,6 +147,7 @@ pub fn fcann2_train<R: Rng + ?Sized>(
         final_loss,
     };
     Ok((trainer.into_model(), log))
+    // exercise(fcann2.train) end
 }
 
 #[cfg(test)]

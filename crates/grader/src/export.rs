@@ -42,9 +42,34 @@ pub struct Exported {
     pub kept: BTreeSet<String>,
 }
 
+/// The line of a release's stamp after which its files are listed.
+const FILES_HEADER: &str = "files:";
+
 /// The workspace's files, relative to `root`: tracked and untracked ones
-/// that git does not ignore, and that still exist.
+/// that git does not ignore, and that still exist. A student release that
+/// is not a git checkout lists its files in its stamp instead.
 pub fn workspace_files(root: &Path) -> Result<Vec<PathBuf>, GraderError> {
+    let is_repo = Command::new("git")
+        .args(["rev-parse", "--is-inside-work-tree"])
+        .current_dir(root)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !is_repo {
+        if let Ok(stamp) = std::fs::read_to_string(root.join(STAMP)) {
+            let mut files: Vec<PathBuf> = stamp
+                .lines()
+                .skip_while(|l| *l != FILES_HEADER)
+                .skip(1)
+                .map(PathBuf::from)
+                .filter(|p| root.join(p).is_file())
+                .collect();
+            files.sort();
+            files.dedup();
+            return Ok(files);
+        }
+    }
     let out = Command::new("git")
         .args([
             "ls-files",
@@ -63,7 +88,8 @@ pub fn workspace_files(root: &Path) -> Result<Vec<PathBuf>, GraderError> {
         return Err(GraderError::Command {
             command: "git ls-files".into(),
             message: format!(
-                "{} (the reference must be a git checkout)",
+                "{} (grade from the instructor's copy, a git clone of dl-labs, or from a \
+                 student release written by `./dl student`)",
                 String::from_utf8_lossy(&out.stderr).trim()
             ),
         });
@@ -182,13 +208,16 @@ pub fn export_with(
 ) -> Result<Exported, GraderError> {
     check_destination(root, dest, plan.mode)?;
     let files = workspace_files(root)?;
-    let excluded: BTreeSet<PathBuf> = match plan.purpose {
+    let excluded: Vec<PathBuf> = match plan.purpose {
         Purpose::Release => table.export.exclude.iter().map(PathBuf::from).collect(),
-        Purpose::Grading => BTreeSet::new(),
+        Purpose::Grading => Vec::new(),
     };
     let task = |id: &str| table.get(id).map(|a| a.task.clone());
     let mut report = Exported::default();
-    for rel in files.iter().filter(|f| !excluded.contains(*f)) {
+    let mut written: Vec<&Path> = Vec::new();
+    // A file, or a folder and everything under it (compared by components).
+    let is_excluded = |f: &Path| excluded.iter().any(|e| f.starts_with(e));
+    for rel in files.iter().filter(|f| !is_excluded(f)) {
         let src = root.join(rel);
         let bytes = std::fs::read(&src).map_err(|source| GraderError::Read {
             path: src.clone(),
@@ -260,6 +289,7 @@ pub fn export_with(
             }
         }
         report.files += 1;
+        written.push(rel);
     }
     // An exercise is blanked if any of its regions is.
     report.kept.retain(|id| !report.blanked.contains_key(id));
@@ -279,10 +309,16 @@ pub fn export_with(
         write_if_changed(&dest.join(".cargo/config.toml"), &bytes)?;
     }
     match plan.purpose {
-        Purpose::Release => write_if_changed(
-            &dest.join(STAMP),
-            b"A student release of dl-labs, written by `./dl student`.\n",
-        )?,
+        Purpose::Release => {
+            let mut stamp = format!(
+                "A student release of dl-labs, written by `./dl student`.\n{FILES_HEADER}\n"
+            );
+            for rel in &written {
+                stamp.push_str(&rel.to_string_lossy());
+                stamp.push('\n');
+            }
+            write_if_changed(&dest.join(STAMP), stamp.as_bytes())?
+        }
         Purpose::Grading => write_if_changed(
             &dest.join(GRADING_STAMP),
             b"A workspace exported by the grader: the reference with a submission's exercises.\n",

@@ -78,6 +78,20 @@ impl Reference {
                         message: format!("exercise({}) is not an assignment of grading.toml", r.id),
                     });
                 }
+                // The release puts `todo!()` in a region's place, which only
+                // compiles as the tail of a function body.
+                let next = text.lines().nth(r.end).unwrap_or("");
+                if !next.trim_start().starts_with('}') {
+                    return Err(GraderError::Marker {
+                        path: rel.clone(),
+                        line: r.end,
+                        message: format!(
+                            "exercise({}) must end its function body: move the end marker to \
+                             just before the closing brace (the release puts todo!() in its place)",
+                            r.id
+                        ),
+                    });
+                }
                 layout.entry(rel.clone()).or_default().push(r.id.clone());
                 regions
                     .entry((rel.clone(), r.id.clone()))

@@ -15,19 +15,24 @@
 //! * [`compile`], [`run`]: cargo's build of the tests; one test at a time.
 //! * [`grade`]: one submission, end to end; [`report`] prints and saves it.
 //! * [`class`]: a folder of submissions and the gradebook.
+//! * [`wrong`]: plausible wrong solutions, which the grader's tests grade
+//!   to show that each assignment's tests catch them.
 
 pub mod check;
 pub mod class;
 pub mod compile;
 pub mod export;
 pub mod grade;
+pub mod handout;
 pub mod markers;
+pub mod mutants;
 pub mod process;
 pub mod report;
 pub mod run;
 pub mod sandbox;
 pub mod submission;
 pub mod table;
+pub mod wrong;
 
 use std::path::PathBuf;
 

@@ -10,6 +10,8 @@
 //!   and run in a sandbox.
 //! * `grader grade --class DIR`: every submission in DIR, and the gradebook.
 //! * `grader gradebook OUT`: merge per-student results (from separate jobs).
+//! * `grader mutants [ASSIGNMENT]`: how many cargo-mutants mutants of the
+//!   marked regions the assignments' tests catch.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -52,6 +54,19 @@ enum Cmd {
     Gradebook {
         /// A class output folder (what `grade --class … --out OUT` writes)
         out: PathBuf,
+    },
+    /// Mutate the reference's code between each assignment's markers with
+    /// cargo-mutants and count the mutants its graded tests catch
+    /// (needs cargo-mutants on PATH: `./dl mutants` installs it)
+    Mutants {
+        /// One assignment, e.g. metrics.eval_ap [default: all, in table order]
+        assignment: Option<String>,
+        /// Where the runs and summary.md go [default: target/mutants]
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Stop a mutant's tests after this many seconds (counted as not caught)
+        #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+        timeout: u64,
     },
 }
 
@@ -153,7 +168,121 @@ fn run(args: Args) -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Grade(g) => grade(g),
+        Cmd::Mutants {
+            assignment,
+            out,
+            timeout,
+        } => mutants(assignment, out, timeout),
     }
+}
+
+fn mutants(assignment: Option<String>, out: Option<PathBuf>, timeout: u64) -> anyhow::Result<()> {
+    use grader::mutants::{region_diff, table, Counts};
+    anyhow::ensure!(timeout >= 1, "--timeout must be at least 1 second");
+    let root = here()?;
+    let reference = Reference::load(&root)?;
+    anyhow::ensure!(
+        !reference.is_release,
+        "this is a student release: mutants need the reference solution (run it in the instructor's workspace)"
+    );
+    let ids: Vec<String> = match &assignment {
+        Some(id) => {
+            anyhow::ensure!(
+                reference.table.get(id).is_some(),
+                "no assignment {id:?} in grading.toml; the assignments are: {}",
+                reference
+                    .table
+                    .assignments
+                    .iter()
+                    .map(|a| a.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            vec![id.clone()]
+        }
+        None => reference
+            .table
+            .assignments
+            .iter()
+            .map(|a| a.id.clone())
+            .collect(),
+    };
+    let out = out.unwrap_or_else(|| default_target(&root).join("mutants"));
+    // Mutants are applied to the files in place (so that the workspace's own
+    // build is reused) and undone one by one: uncommitted work would be at risk.
+    let crates: BTreeSet<&str> = ids
+        .iter()
+        .filter_map(|id| reference.table.get(id))
+        .map(|a| a.krate())
+        .collect();
+    for k in &crates {
+        let st = std::process::Command::new("git")
+            .current_dir(&root)
+            .args(["status", "--porcelain", "--", &format!("crates/{k}")])
+            .output()
+            .context("cannot run git status")?;
+        anyhow::ensure!(
+            st.status.success() && st.stdout.is_empty(),
+            "crates/{k} has uncommitted changes: commit or stash them first \
+             (cargo-mutants edits its files in place while it runs)"
+        );
+    }
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let mut rows = Vec::new();
+    for id in &ids {
+        let a = reference.table.get(id).expect("checked above");
+        let dir = out.join(id);
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let diff = dir.join("regions.diff");
+        std::fs::write(&diff, region_diff(&reference, id)?)
+            .with_context(|| format!("writing {}", diff.display()))?;
+        eprintln!("mutants: {id} ({} tests) …", a.graded().count());
+        let mut cmd = std::process::Command::new("cargo");
+        cmd.current_dir(&root)
+            .args([
+                "mutants",
+                "--in-place",
+                "--no-shuffle",
+                "--package",
+                a.krate(),
+                "--in-diff",
+            ])
+            .arg(&diff)
+            .arg("--output")
+            .arg(&dir)
+            .args([
+                "--timeout",
+                &timeout.to_string(),
+                "--",
+                "--lib",
+                "--",
+                "--exact",
+            ])
+            .args(a.graded());
+        let status = cmd.status().context(
+            "cannot run `cargo mutants` (install it with ./dl mutants, which pins its version)",
+        )?;
+        // cargo-mutants exits non-zero when a mutant is missed; its outcomes say why
+        let counts = Counts::read(&dir.join("mutants.out")).with_context(|| {
+            format!("cargo mutants for {id} ended with {status} and left no outcomes")
+        })?;
+        rows.push((id.clone(), counts));
+    }
+    let md = table(&rows);
+    let mut report = md.clone();
+    for (id, c) in &rows {
+        if !c.missed_names.is_empty() {
+            report.push_str(&format!("\nNot caught in `{id}`:\n"));
+            for m in &c.missed_names {
+                report.push_str(&format!("- `{m}`\n"));
+            }
+        }
+    }
+    let summary = out.join("summary.md");
+    grader::report::write_text(&summary, &report)?;
+    print!("{report}");
+    println!("wrote {}", summary.display());
+    Ok(())
 }
 
 fn grade(g: GradeArgs) -> anyhow::Result<()> {

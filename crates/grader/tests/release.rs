@@ -1,9 +1,11 @@
 //! The check that keeps the student release honest, through the grader
 //! itself: the untouched skeleton scores 0 on every assignment (a test that
 //! passes without the student's code tests nothing); filling the exercises
-//! in the order of grading.toml turns exactly one more assignment green at
+//! in the order of grading.toml turns exactly the filled assignments green at
 //! each step; the reference's own code scores full marks. Each step is a
-//! spliced export of this workspace, built and run as a submission is.
+//! spliced export of this workspace, built and run as a submission is. Steps
+//! fill exercises of independent crates together (`grader::wrong::ladder`):
+//! every crate still meets its exercises one at a time, in table order.
 //!
 //! The steps share this test's target folder (its compiled dependencies) and
 //! one spliced workspace updated in place, so a step rebuilds only the crates
@@ -40,7 +42,7 @@ fn options() -> GradeOptions {
     let sandbox = Sandbox::detect(false, Limits::default()).unwrap_or(Sandbox::Off);
     let mut o = GradeOptions::new(&root(), sandbox);
     o.timeout = Duration::from_secs(240);
-    o.work = target_dir().join("grading-ladder");
+    o.work = target_dir().join("grading-incremental");
     o.target = Target::Incremental(target_dir());
     o
 }
@@ -91,14 +93,16 @@ fn skeleton_scores_zero_each_exercise_turns_its_assignment_green_and_the_referen
     let table = &reference.table;
     let opts = options();
     let n = table.assignments.len();
+    let steps = grader::wrong::ladder(&reference);
+    eprintln!(
+        "{} assignments in {} steps after the skeleton",
+        n,
+        steps.len() - 1
+    );
     let mut last_versions: BTreeMap<String, String> = BTreeMap::new();
     let mut last: Option<Grades> = None;
-    for k in 0..=n {
-        let filled: BTreeSet<String> = table.assignments[..k]
-            .iter()
-            .map(|a| a.id.clone())
-            .collect();
-        let taken = reference.taken_filled(&filled);
+    for (k, filled) in steps.iter().enumerate() {
+        let taken = reference.taken_filled(filled);
         let versions = reference.versions(&taken).crates;
         let changed: BTreeSet<String> = table
             .crates()
@@ -133,7 +137,7 @@ fn skeleton_scores_zero_each_exercise_turns_its_assignment_green_and_the_referen
         assert_eq!(g.scores.len(), n, "step {k}: every assignment is scored");
         last_versions = versions;
         last = Some(g.clone());
-        let bad = wrong(&g, table, &|j| j < k);
+        let bad = wrong(&g, table, &|j| filled.contains(&table.assignments[j].id));
         assert!(bad.is_empty(), "step {k}:\n{}", bad.join("\n\n"));
         // Every listed test exists and ran (a missing one would be NotRun).
         assert!(
@@ -143,7 +147,7 @@ fn skeleton_scores_zero_each_exercise_turns_its_assignment_green_and_the_referen
         if k == 0 {
             print!("skeleton:\n{}", grader::report::text_table(&g));
         }
-        if k == n {
+        if k == steps.len() - 1 {
             print!("reference:\n{}", grader::report::text_table(&g));
             assert_eq!(g.points, table.total_points());
         }
@@ -178,5 +182,104 @@ fn the_release_has_todo_in_every_exercise_and_no_hidden_test() {
     assert!(hidden > 0, "no hidden tests at all");
     for x in &table.export.exclude {
         assert!(!dest.join(x).exists(), "{x} is in the release");
+    }
+    // The release is no git checkout: it lists its own files, so that a
+    // student can grade it (`./dl grade` there) and an instructor can grade from it.
+    let listed = grader::export::workspace_files(&dest).unwrap();
+    assert_eq!(listed.len(), e.files);
+    assert!(listed.contains(&PathBuf::from("grading.toml")));
+    let again = Reference::load(&dest).unwrap();
+    assert!(again.is_release);
+    assert_eq!(again.table, table);
+}
+
+/// A line worth comparing: not blank, not a comment, not punctuation alone.
+fn telling(line: &str) -> Option<&str> {
+    let t = line.trim();
+    let code = !t.starts_with("//") && !t.starts_with('#');
+    (code && t.chars().filter(|c| c.is_alphanumeric()).count() >= 8).then_some(t)
+}
+
+/// Consecutive telling lines of a text, as pairs.
+fn pairs(text: &str) -> Vec<(String, String)> {
+    let lines: Vec<&str> = text.lines().filter_map(telling).collect();
+    lines
+        .windows(2)
+        .map(|w| (w[0].to_string(), w[1].to_string()))
+        .collect()
+}
+
+#[test]
+fn the_release_holds_no_two_consecutive_lines_of_a_solution() {
+    let root = root();
+    let reference = Reference::load(&root).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join("student");
+    export(
+        &root,
+        &dest,
+        &reference.table,
+        &BTreeSet::new(),
+        Destination::New,
+    )
+    .unwrap();
+    // Every pair of consecutive telling lines in the release, and where.
+    let mut release: BTreeMap<(String, String), PathBuf> = BTreeMap::new();
+    for rel in grader::export::workspace_files(&root).unwrap() {
+        let Ok(text) = std::fs::read_to_string(dest.join(&rel)) else {
+            continue; // left out of the release, or not text
+        };
+        for p in pairs(&text) {
+            release.entry(p).or_insert_with(|| rel.clone());
+        }
+    }
+    let mut leaks = Vec::new();
+    for ((file, id), texts) in &reference.regions {
+        for t in texts {
+            for p in pairs(t) {
+                if let Some(at) = release.get(&p) {
+                    leaks.push(format!(
+                        "{id} ({}): the release's {} holds\n    {}\n    {}",
+                        file.display(),
+                        at.display(),
+                        p.0,
+                        p.1
+                    ));
+                }
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "{}", leaks.join("\n"));
+}
+
+#[test]
+fn the_ladder_meets_every_crate_s_exercises_one_at_a_time_in_table_order() {
+    let reference = Reference::load(&root()).unwrap();
+    let table = &reference.table;
+    let steps = grader::wrong::ladder(&reference);
+    assert!(steps[0].is_empty());
+    assert_eq!(steps.last().unwrap().len(), table.assignments.len());
+    assert!(steps.len() <= table.assignments.len() + 1);
+    for c in reference.crate_deps.keys() {
+        let closure = reference.closure(c);
+        // The closure's assignments in table order: each step must hold a
+        // prefix of them, one longer than the step before or the same.
+        let own: Vec<&str> = table
+            .assignments
+            .iter()
+            .filter(|a| closure.contains(a.krate()))
+            .map(|a| a.id.as_str())
+            .collect();
+        let mut seen = 0;
+        for (k, s) in steps.iter().enumerate() {
+            let here: Vec<&str> = own.iter().copied().filter(|id| s.contains(*id)).collect();
+            assert_eq!(here, own[..here.len()], "{c}, step {k}: not a prefix");
+            assert!(
+                here.len() == seen || here.len() == seen + 1,
+                "{c}, step {k}: {} exercises at once",
+                here.len() - seen
+            );
+            seen = here.len();
+        }
     }
 }

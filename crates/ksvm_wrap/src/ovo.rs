@@ -16,7 +16,6 @@ pub fn class_pairs(k: usize) -> Vec<(usize, usize)> {
 /// The votes every class gets: N × k counts from the N × P decision values
 /// `f` of the class-index pairs `pairs`.
 pub fn votes(f: ArrayView2<f64>, pairs: &[(usize, usize)], k: usize) -> Array2<usize> {
-    // exercise(ksvm_wrap.ovo_votes) begin
     let mut votes = Array2::<usize>::zeros((f.nrows(), k));
     for (p, &(a, b)) in pairs.iter().enumerate() {
         for (i, &v) in f.column(p).iter().enumerate() {
@@ -24,7 +23,6 @@ pub fn votes(f: ArrayView2<f64>, pairs: &[(usize, usize)], k: usize) -> Array2<u
         }
     }
     votes
-    // exercise(ksvm_wrap.ovo_votes) end
 }
 
 /// Votes turned into per-class scores, N × k: `votes_k + σ_k / (3·(|σ_k| + 1))`,
@@ -85,5 +83,27 @@ mod tests {
         // votes with tiny margins, class 2 one with a huge one.
         let s = ovo_scores(arr2(&[[-0.01, -0.01, 50.0]]).view(), &pairs, 3);
         assert_eq!(argmax(s.row(0)), 0);
+    }
+
+    #[test]
+    fn votes_of_four_classes_and_pairs_in_any_order() {
+        let pairs = class_pairs(4); // (0,1) (0,2) (0,3) (1,2) (1,3) (2,3)
+        let f = ndarray::arr2(&[
+            // → 1, 0, 3 (f = 0 votes for b), 1, 3, 2
+            [0.3, -0.1, 0.0, -2.0, 1.0, -0.5],
+            // every pair votes for its smaller class
+            [-1.0, -1.0, -1.0, -1.0, -1.0, -1.0],
+        ]);
+        assert_eq!(
+            votes(f.view(), &pairs, 4),
+            ndarray::arr2(&[[1, 2, 1, 2], [3, 2, 1, 0]])
+        );
+        // The columns follow the pairs as given, whatever their order.
+        let v = votes(
+            ndarray::arr2(&[[0.5, -0.5], [-3.0, 2.0]]).view(),
+            &[(2, 3), (0, 1)],
+            4,
+        );
+        assert_eq!(v, ndarray::arr2(&[[1, 0, 0, 1], [0, 1, 1, 0]]));
     }
 }

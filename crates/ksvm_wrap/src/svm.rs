@@ -97,15 +97,17 @@ impl KSVMWrap {
     /// with penalty `c` and kernel width `gamma` (solver tolerance 1e-3).
     /// Any labels work; at least two distinct ones are needed.
     pub fn new(x: ArrayView2<f64>, y: &[usize], c: f64, gamma: Gamma) -> Result<Self, KsvmError> {
+        // exercise(ksvm_wrap.wrapper) begin
         Self::fit(
             x,
             y,
             &KsvmParams {
                 c,
                 kernel: Kernel::Rbf { gamma },
-                ..KsvmParams::default()
+                ..Default::default()
             },
         )
+        // exercise(ksvm_wrap.wrapper) end
     }
 
     /// Trains with every hyper-parameter given; all inputs are validated first.
@@ -137,6 +139,7 @@ impl KSVMWrap {
             }
             rho[p] = fit.rho;
         }
+        // exercise(ksvm_wrap.wrapper) begin
         let support: Vec<usize> = (0..x.nrows())
             .filter(|&i| alpha.row(i).iter().any(|&a| is_support(a)))
             .collect();
@@ -167,11 +170,14 @@ impl KSVMWrap {
             rho,
             pair_support,
         })
+        // exercise(ksvm_wrap.wrapper) end
     }
 
     /// Indices (into the training set) of the support vectors of any pair, ascending.
     pub fn support(&self) -> Vec<usize> {
+        // exercise(ksvm_wrap.wrapper) begin
         self.support.clone()
+        // exercise(ksvm_wrap.wrapper) end
     }
 
     /// Number of distinct support vectors.
@@ -250,6 +256,7 @@ impl KSVMWrap {
             Expansion::Linear { w } => return Ok(x.dot(w) - &self.rho),
             Expansion::Rbf { gamma } => *gamma,
         };
+        // exercise(ksvm_wrap.wrapper) begin
         let mut out = Array2::zeros((x.nrows(), self.pairs.len()));
         // Rows in blocks, so that the N × (support vectors) kernel block stays small.
         const BLOCK: usize = 1024;
@@ -266,6 +273,7 @@ impl KSVMWrap {
             out.slice_mut(s![start..end, ..]).assign(&f);
         }
         Ok(out)
+        // exercise(ksvm_wrap.wrapper) end
     }
 
     /// Per-class scores, N × C (classes in the order of [`KSVMWrap::classes`]):
@@ -274,8 +282,10 @@ impl KSVMWrap {
     /// With two classes, column 1 increases with the decision value, so it
     /// ranks points exactly as the decision value does (use it for average precision).
     pub fn get_scores(&self, x: ArrayView2<f64>) -> Result<Array2<f64>, KsvmError> {
+        // exercise(ksvm_wrap.wrapper) begin
         let f = self.decision_function(x)?;
         Ok(ovo_scores(f.view(), &self.pairs, self.classes.len()))
+        // exercise(ksvm_wrap.wrapper) end
     }
 
     /// Scores with one column per label `0..c` (a label absent from the
@@ -296,10 +306,15 @@ impl KSVMWrap {
     /// Predicted labels: most one-vs-one votes; ties go to the larger summed
     /// decision value, then to the smaller label.
     pub fn predict(&self, x: ArrayView2<f64>) -> Result<Vec<usize>, KsvmError> {
+        // exercise(ksvm_wrap.wrapper) begin
         let scores = self.get_scores(x)?;
         Ok(metrics::argmax_rows(scores.view())
             .into_iter()
             .map(|k| self.classes[k])
             .collect())
+        // exercise(ksvm_wrap.wrapper) end
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -32,6 +32,15 @@ pub enum PyRefError {
         python: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "the reference script {script} is not here (looked in {}); the student release leaves out \
+         the scripts that solve an exercise: run this comparison in the instructor's copy",
+        describe_paths(.looked)
+    )]
+    ScriptMissing {
+        script: String,
+        looked: Vec<PathBuf>,
+    },
     #[error("{script} failed under {python} (exit status {status:?}): {stderr}")]
     ScriptFailed {
         python: PathBuf,
@@ -39,6 +48,34 @@ pub enum PyRefError {
         status: Option<i32>,
         stderr: String,
     },
+}
+
+fn describe_paths(paths: &[PathBuf]) -> String {
+    let parts: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    parts.join(", ")
+}
+
+/// The text of a crate's reference script, read when a comparison runs
+/// (not compiled in: the student release leaves out the scripts that solve
+/// an exercise, and the crate must still build there). `crate_dir` is the
+/// crate's folder as `env!("CARGO_MANIFEST_DIR")` gives it; a binary run
+/// elsewhere also finds the script under `./crates/<crate>/` of the
+/// current folder.
+pub fn reference_script(crate_dir: &str, rel: &str) -> Result<String, PyRefError> {
+    let dir = Path::new(crate_dir);
+    let mut looked = vec![dir.join(rel)];
+    if let Some(name) = dir.file_name() {
+        looked.push(Path::new("crates").join(name).join(rel));
+    }
+    for p in &looked {
+        if let Ok(text) = std::fs::read_to_string(p) {
+            return Ok(text);
+        }
+    }
+    Err(PyRefError::ScriptMissing {
+        script: rel.to_string(),
+        looked,
+    })
 }
 
 /// One interpreter that was considered, and why it was not used.
@@ -206,6 +243,25 @@ impl TorchPython {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_reference_script_says_where_it_looked() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("reference")).unwrap();
+        std::fs::write(dir.path().join("reference/x.py"), "print(1)\n").unwrap();
+        let crate_dir = dir.path().to_str().unwrap();
+        assert_eq!(
+            reference_script(crate_dir, "reference/x.py").unwrap(),
+            "print(1)\n"
+        );
+        let e = reference_script(crate_dir, "reference/gone.py").unwrap_err();
+        let msg = e.to_string();
+        assert!(matches!(e, PyRefError::ScriptMissing { .. }), "{msg}");
+        assert!(
+            msg.contains("student release") && msg.contains("gone.py"),
+            "{msg}"
+        );
+    }
 
     #[test]
     fn venv_python_from_libtorch_path() {

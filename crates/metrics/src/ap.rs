@@ -12,6 +12,7 @@ use crate::MetricsError;
 ///
 /// A perfect ranking (all negatives before all positives) gives 1.
 pub fn eval_ap(ranked_labels: &[bool]) -> Result<f64, MetricsError> {
+    // exercise(metrics.eval_ap) begin
     if ranked_labels.is_empty() {
         return Err(MetricsError::Empty);
     }
@@ -29,6 +30,7 @@ pub fn eval_ap(ranked_labels: &[bool]) -> Result<f64, MetricsError> {
         }
     }
     Ok(sum_precision / total_pos as f64)
+    // exercise(metrics.eval_ap) end
 }
 
 /// AP from raw scores (higher = more positive) and labels: sorts, then [`eval_ap`].

@@ -66,3 +66,18 @@ fn multi_on_other_values() {
     assert_eq!(q.confusion.len(), 5);
     assert!(close(q.precision[0], 1.0) && close(q.recall[0], 0.5));
 }
+
+#[test]
+fn ap_on_other_values() {
+    // By increasing score: 1 0 1 1 0 0 1. Positives at i = 0, 2, 3, 6 with
+    // 4, 3, 2, 1 positives in the last 7, 5, 4, 1 items.
+    let ranked = [true, false, true, true, false, false, true];
+    let want = (4.0 / 7.0 + 3.0 / 5.0 + 2.0 / 4.0 + 1.0 / 1.0) / 4.0;
+    let ap = eval_ap(&ranked).unwrap();
+    assert!(close(ap, want), "{ap} vs {want}");
+    // A single positive at the top of the ranking: precision 1.
+    assert!(close(eval_ap(&[false, false, false, true]).unwrap(), 1.0));
+    // … and at the bottom: precision 1/4.
+    assert!(close(eval_ap(&[true, false, false, false]).unwrap(), 0.25));
+    assert_eq!(eval_ap(&[false]), Err(MetricsError::NoPositives));
+}

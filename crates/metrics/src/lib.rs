@@ -98,10 +98,8 @@ pub fn eval_perf_binary(y: &[usize], y_true: &[usize]) -> Result<BinaryPerf, Met
     check_lengths(y, y_true)?;
     let (mut tp, mut fp, mut tn, mut fn_) = (0usize, 0usize, 0usize, 0usize);
     for (&p, &t) in y.iter().zip(y_true) {
-        for label in [p, t] {
-            if label > 1 {
-                return Err(MetricsError::NotBinary { label });
-            }
+        if let Some(&label) = [p, t].iter().find(|&&l| l > 1) {
+            return Err(MetricsError::NotBinary { label });
         }
         match (p, t) {
             (1, 1) => tp += 1,

@@ -17,9 +17,6 @@ use crate::data::Split;
 use crate::train::{train_mb, Optim, TrainSpec};
 use crate::ShootoutError;
 
-/// The reference script, embedded so that the binary runs it from anywhere.
-pub const REFERENCE: &str = include_str!("../reference/epoch_bench.py");
-
 /// Timed epochs per side (after one warm-up epoch); the best one counts.
 pub const TIMED_EPOCHS: usize = 3;
 
@@ -132,7 +129,9 @@ pub fn python(
         seed.to_string().into(),
     ];
     let args: [std::ffi::OsString; 10] = args;
-    let text = py.run_source("reference/epoch_bench.py", REFERENCE, &args)?;
+    let script =
+        labkit::pyref::reference_script(env!("CARGO_MANIFEST_DIR"), "reference/epoch_bench.py")?;
+    let text = py.run_source("reference/epoch_bench.py", &script, &args)?;
     let out: PyOut =
         serde_json::from_str(text.trim()).map_err(|source| ShootoutError::ReferenceOutput {
             output: text.clone(),

@@ -40,3 +40,34 @@ fn train_mb_steps_with_the_decayed_rate_and_averages_the_loss() {
         );
     }
 }
+
+#[test]
+fn early_stopping_on_other_values_copies_every_variable() {
+    use crate::train::EarlyStopping;
+    let vs = nn::VarStore::new(tch::Device::Cpu);
+    let w = vs.root().zeros("w", &[2]);
+    // A buffer that is not trained, as batch norm's running mean is.
+    let running = vs.root().zeros_no_train("running", &[1]);
+    let put = |t: &Tensor, v: &[f32]| {
+        tch::no_grad(|| {
+            let mut t = t.shallow_clone();
+            t.copy_(&Tensor::from_slice(v));
+        })
+    };
+    let mut es = EarlyStopping::default();
+    // Falling accuracy: the first epoch is the best.
+    for (epoch, acc) in [(1, 0.9), (2, 0.8), (3, 0.85)] {
+        put(&w, &[epoch as f32, -(epoch as f32)]);
+        put(&running, &[10.0 * epoch as f32]);
+        es.observe(epoch, acc, &vs);
+    }
+    assert_eq!(es.best(), Some((1, 0.9)));
+    assert_eq!(es.accuracy, [0.9, 0.8, 0.85]);
+    assert_eq!(es.restore_best().unwrap(), (1, 0.9));
+    assert_eq!(Vec::<f32>::try_from(&w).unwrap(), [1.0, -1.0]);
+    assert_eq!(running.double_value(&[0]), 10.0);
+    // Restoring twice gives the same copy (it was not consumed or aliased).
+    put(&w, &[7.0, 7.0]);
+    es.restore_best().unwrap();
+    assert_eq!(Vec::<f32>::try_from(&w).unwrap(), [1.0, -1.0]);
+}

@@ -94,9 +94,9 @@ pub fn train_mb(
         Optim::Sgd => nn::Sgd::default().build(vs, lr)?,
         Optim::Adam => nn::Adam::default().build(vs, lr)?,
     };
+    let pb = labkit::progress(spec.epochs as u64, label);
     // exercise(mnist_shootout.train_mb) begin
     let batch = (spec.batch as i64).min(n);
-    let pb = labkit::progress(spec.epochs as u64, label);
     let mut hist = History::default();
     for epoch in 1..=spec.epochs {
         let t0 = Instant::now();
@@ -219,10 +219,82 @@ impl Snapshot {
     }
 }
 
+/// Early stopping's bookkeeping: the validation accuracy of every epoch and
+/// a copy of the parameters of the best one, to put back after training.
+#[derive(Debug, Default)]
+pub struct EarlyStopping {
+    /// The validation accuracy after each epoch, in order.
+    pub accuracy: Vec<f64>,
+    /// The best epoch so far, its accuracy and a copy of its variables.
+    best: Option<(usize, f64, Snapshot)>,
+}
+
+impl EarlyStopping {
+    /// Records the validation accuracy of `epoch` (1, 2, …); when it beats
+    /// every earlier epoch (on a tie the earlier epoch stays), keeps a copy
+    /// of every variable of `vs` ([`Snapshot::take`]).
+    pub fn observe(&mut self, epoch: usize, accuracy: f64, vs: &nn::VarStore) {
+        // exercise(mnist_shootout.early_stopping) begin
+        self.accuracy.push(accuracy);
+        if self.best.as_ref().is_none_or(|b| accuracy > b.1) {
+            self.best = Some((epoch, accuracy, Snapshot::take(vs)));
+        }
+        // exercise(mnist_shootout.early_stopping) end
+    }
+
+    /// The best epoch so far and its validation accuracy.
+    pub fn best(&self) -> Option<(usize, f64)> {
+        self.best.as_ref().map(|(epoch, acc, _)| (*epoch, *acc))
+    }
+
+    /// Writes the best epoch's copy back into the variables it was taken
+    /// from; returns that epoch and its accuracy. Before any epoch:
+    /// [`ShootoutError::ZeroEpochs`].
+    pub fn restore_best(&self) -> Result<(usize, f64), ShootoutError> {
+        // exercise(mnist_shootout.early_stopping) begin
+        let (epoch, accuracy, snapshot) = self.best.as_ref().ok_or(ShootoutError::ZeroEpochs)?;
+        snapshot.restore();
+        Ok((*epoch, *accuracy))
+        // exercise(mnist_shootout.early_stopping) end
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::cell::RefCell;
+
+    /// A store with one variable `w`, set to `v`.
+    fn set(w: &Tensor, v: f32) {
+        tch::no_grad(|| {
+            let mut w = w.shallow_clone();
+            w.copy_(&Tensor::from_slice(&[v]));
+        });
+    }
+
+    #[test]
+    fn early_stopping_keeps_the_first_best_epoch_and_restores_it() {
+        let vs = nn::VarStore::new(tch::Device::Cpu);
+        let w = vs.root().zeros("w", &[1]);
+        let mut es = EarlyStopping::default();
+        assert!(matches!(es.restore_best(), Err(ShootoutError::ZeroEpochs)));
+        for (epoch, (acc, v)) in [(0.5, 1.0), (0.7, 2.0), (0.7, 3.0), (0.6, 4.0)]
+            .into_iter()
+            .enumerate()
+        {
+            set(&w, v);
+            es.observe(epoch + 1, acc, &vs);
+        }
+        assert_eq!(es.accuracy, [0.5, 0.7, 0.7, 0.6]);
+        assert_eq!(es.best(), Some((2, 0.7)));
+        assert_eq!(
+            w.double_value(&[0]),
+            4.0,
+            "observing leaves the model as it is"
+        );
+        assert_eq!(es.restore_best().unwrap(), (2, 0.7));
+        assert_eq!(w.double_value(&[0]), 2.0, "the best epoch's w is back");
+    }
 
     /// 200 points in 4-D, three classes around the corners (±3, 0, ±3, 0)
     /// plus noise: a linear softmax model separates them.

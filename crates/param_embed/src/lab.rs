@@ -287,23 +287,32 @@ fn hybrid_sweep(
         accuracy: Vec::new(),
     };
     let mut train_total = 0.0;
-    for &w in &cfg.weights {
-        let f = routines::hybrid(data, w, &cfg.hybrid, cfg.seed, cfg.device, on_epoch)?;
-        train_total += f.train_seconds;
-        let train_acc = accuracy(&f.net.apply(d.train_x.view(), Head::Classify)?, &d.train_y);
-        let test_acc = accuracy(&f.net.apply(d.held_x.view(), Head::Classify)?, &d.held_y);
-        let (he, q) = embed_quality(&f, d, cfg)?;
-        println!("w = {w:>5}: train accuracy {train_acc:.4}, test {test_acc:.4}; embedding 5-NN {:.4}, trustworthiness {:.4} ({:.1} s)",
+    let weights = cfg.weights.clone();
+    routines::sweep(
+        data,
+        &weights,
+        &cfg.hybrid,
+        cfg.seed,
+        cfg.device,
+        on_epoch,
+        |w, f| {
+            train_total += f.train_seconds;
+            let train_acc = accuracy(&f.net.apply(d.train_x.view(), Head::Classify)?, &d.train_y);
+            let test_acc = accuracy(&f.net.apply(d.held_x.view(), Head::Classify)?, &d.held_y);
+            let (he, q) = embed_quality(&f, d, cfg)?;
+            println!("w = {w:>5}: train accuracy {train_acc:.4}, test {test_acc:.4}; embedding 5-NN {:.4}, trustworthiness {:.4} ({:.1} s)",
             q.knn5, q.trustworthiness, f.train_seconds);
-        rows.push(json!({ "weight": w, "train_accuracy": train_acc, "test_accuracy": test_acc,
+            rows.push(json!({ "weight": w, "train_accuracy": train_acc, "test_accuracy": test_acc,
             "embedding": q_json(&q), "train_seconds": f.train_seconds, "losses": f.logs[0].losses }));
-        fig.accuracy.push((w, train_acc, test_acc));
-        fig.panels.push(Panel {
-            title: format!("w = {w}: test {test_acc:.3}, 5-NN {:.3}", q.knn5),
-            points: he,
-            labels: d.held_y.clone(),
-        });
-    }
+            fig.accuracy.push((w, train_acc, test_acc));
+            fig.panels.push(Panel {
+                title: format!("w = {w}: test {test_acc:.3}, 5-NN {:.3}", q.knn5),
+                points: he,
+                labels: d.held_y.clone(),
+            });
+            Ok(())
+        },
+    )?;
     let file = format!("hybrid_grid.{}", cfg.format.ext());
     save_sweep(&dir.path(&file), &fig)?;
     m["plots"]["hybrid_grid"] = json!(file);

@@ -48,6 +48,9 @@ fn linear(p: nn::Path, i: usize, o: usize, rng: &mut StdRng) -> nn::Linear {
 
 impl Net {
     /// in → hidden… (softplus) → `embed_dim`, plus a `classes`-way head if given.
+    /// The layers are drawn in that order from one RNG seeded with `seed`
+    /// (trunk layers first, then `embed`, then `classify`) and named
+    /// `trunk0`, `trunk1`, …, `embed`, `classify` in the VarStore.
     pub fn new(
         input: usize,
         hidden: &[usize],
@@ -62,6 +65,7 @@ impl Net {
         let vs = nn::VarStore::new(device);
         let root = vs.root();
         let mut rng = StdRng::seed_from_u64(seed);
+        // exercise(param_embed.hybrid_model) begin
         let mut trunk = Vec::new();
         let mut last = input;
         for (k, &h) in hidden.iter().enumerate() {
@@ -76,6 +80,7 @@ impl Net {
             embed,
             classify,
         })
+        // exercise(param_embed.hybrid_model) end
     }
 
     pub fn device(&self) -> Device {
@@ -88,18 +93,22 @@ impl Net {
 
     /// The shared features of a batch.
     pub fn features(&self, x: &Tensor) -> Tensor {
+        // exercise(param_embed.hybrid_model) begin
         self.trunk
             .iter()
             .fold(x.shallow_clone(), |h, l| h.apply(l).softplus())
+        // exercise(param_embed.hybrid_model) end
     }
 
     /// One head on top of given features (the `embed` head when there is no
     /// `classify` head).
     pub fn head(&self, features: &Tensor, head: Head) -> Tensor {
+        // exercise(param_embed.hybrid_model) begin
         match (head, &self.classify) {
             (Head::Classify, Some(c)) => features.apply(c),
             _ => features.apply(&self.embed),
         }
+        // exercise(param_embed.hybrid_model) end
     }
 
     /// Width of a head's output.
@@ -134,5 +143,57 @@ impl Net {
             .iter()
             .map(Tensor::numel)
             .sum::<usize>() as i64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hybrid_net_has_a_softplus_trunk_and_two_linear_heads() {
+        let net = Net::new(5, &[4, 3], 2, Some(6), 1, Device::Cpu).unwrap();
+        let mut names: Vec<String> = net.vs.variables().into_keys().collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "classify.bias",
+                "classify.weight",
+                "embed.bias",
+                "embed.weight",
+                "trunk0.bias",
+                "trunk0.weight",
+                "trunk1.bias",
+                "trunk1.weight"
+            ]
+        );
+        assert_eq!(
+            net.n_params(),
+            (5 * 4 + 4) + (4 * 3 + 3) + (3 * 2 + 2) + (3 * 6 + 6)
+        );
+        assert_eq!(
+            (net.out_dim(Head::Embed), net.out_dim(Head::Classify)),
+            (2, 6)
+        );
+        // the trunk's features are softplus values: > 0, and ln 2 + … at zero input
+        let x = Tensor::zeros([7, 5], (Kind::Float, Device::Cpu));
+        let f = net.features(&x);
+        assert_eq!(f.size(), vec![7, 3]);
+        assert!(f.min().double_value(&[]) > 0.0);
+        // the heads are linear: a head of 2·f − f is 2·head(f) − head(f)
+        for head in [Head::Embed, Head::Classify] {
+            let a = net.head(&(&f * 2.0), head) - net.head(&f, head);
+            let b = net.head(&f, head) - net.head(&(&f * 0.0), head);
+            assert!(a.allclose(&b, 1e-5, 1e-5, false), "{head:?} is affine");
+        }
+        // one seed, one network
+        let again = Net::new(5, &[4, 3], 2, Some(6), 1, Device::Cpu).unwrap();
+        let y = |n: &Net| n.head(&n.features(&(&x + 0.5)), Head::Classify);
+        assert!(y(&net).allclose(&y(&again), 0.0, 0.0, false));
+        // without classes there is no classify head, and asking for it gives the embedding
+        let plain = Net::new(5, &[4], 2, None, 1, Device::Cpu).unwrap();
+        assert!(!plain.has_head(Head::Classify));
+        assert_eq!(plain.out_dim(Head::Classify), 2);
     }
 }

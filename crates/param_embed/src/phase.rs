@@ -93,6 +93,23 @@ pub struct TrainData {
 }
 
 impl TrainData {
+    /// The inputs of a labelled run (the hybrid model): `x` (N × D), t-SNE's
+    /// P and the N class labels, on `device`.
+    pub fn labelled(
+        x: ndarray::ArrayView2<f32>,
+        p: &Sparse,
+        labels: &[usize],
+        device: tch::Device,
+    ) -> TrainData {
+        TrainData {
+            x: torch_util::to_tensor_f32(x, device),
+            p: Some(p.clone()),
+            graph: None,
+            targets: None,
+            labels: Some(torch_util::labels_to_tensor(labels, device)),
+        }
+    }
+
     pub fn n(&self) -> usize {
         self.x.size()[0] as usize
     }

@@ -206,7 +206,6 @@ fn entropy_bits(d2: &[f64], beta: f64, p: &mut [f64]) -> f64 {
 /// β of one row such that the entropy of its p_{j|i} is `target` bits, by
 /// bisection on ln β (no assumption on the scale of the data). Returns β, p.
 pub fn calibrate_row(d: &[f64], target: f64) -> (f64, Vec<f64>) {
-    // exercise(param_embed.perplexity_search) begin
     let d2: Vec<f64> = d.iter().map(|x| x * x).collect();
     let mut p = vec![0.0; d.len()];
     let (mut lo, mut hi) = (-60.0f64, 60.0f64);
@@ -227,7 +226,6 @@ pub fn calibrate_row(d: &[f64], target: f64) -> (f64, Vec<f64>) {
     let beta = mid.exp();
     entropy_bits(&d2, beta, &mut p);
     (beta, p)
-    // exercise(param_embed.perplexity_search) end
 }
 
 /// t-SNE's conditional p_{j|i} on the k-NN graph (distances N × k), each row
@@ -267,7 +265,6 @@ pub fn tsne_p(
 /// UMAP's σ of one row: Σ_j exp(−(d_j − ρ)/σ) = log2(k), by bisection on
 /// ln σ over [1e-6, 1e6].
 pub fn umap_sigma(d: &[f64], rho: f64) -> f64 {
-    // exercise(param_embed.umap_sigma) begin
     let target = (d.len() as f64).log2();
     let f = |s: f64| -> f64 { d.iter().map(|&x| (-(x - rho).max(0.0) / s).exp()).sum() };
     let (mut lo, mut hi) = (1e-6f64.ln(), 1e6f64.ln());
@@ -281,7 +278,6 @@ pub fn umap_sigma(d: &[f64], rho: f64) -> f64 {
         }
     }
     (0.5 * (lo + hi)).exp()
-    // exercise(param_embed.umap_sigma) end
 }
 
 /// UMAP's directed weights w_ij = exp(−(d_ij − ρ_i)/σ_i) on the k-NN graph,
@@ -382,5 +378,43 @@ mod tests {
             knn(x.view(), 3, Device::Cpu),
             Err(EmbedError::BadNeighbourCount { k: 3, n: 3 })
         ));
+    }
+
+    #[test]
+    fn calibration_on_other_values_weights_squared_distances() {
+        let d = [0.5, 1.0, 2.0, 3.5, 0.2];
+        let target = 1.7;
+        let (beta, p) = calibrate_row(&d, target);
+        assert!(beta.is_finite() && beta > 0.0, "β {beta}");
+        let sum: f64 = p.iter().sum();
+        assert!((sum - 1.0).abs() < 1e-9, "p sums to {sum}");
+        let h: f64 = -p
+            .iter()
+            .filter(|&&x| x > 0.0)
+            .map(|x| x * x.log2())
+            .sum::<f64>();
+        assert!((h - target).abs() < 1e-6, "entropy {h} bits, want {target}");
+        // p_j ∝ exp(−β·d_j²): the ratios follow the squared distances.
+        for j in 1..d.len() {
+            let want = (-beta * (d[j] * d[j] - d[0] * d[0])).exp();
+            assert!(
+                (p[j] / p[0] - want).abs() < 1e-6 * want.max(1.0),
+                "p{j}/p0 = {}, want {want}",
+                p[j] / p[0]
+            );
+        }
+    }
+
+    #[test]
+    fn umap_sigma_on_other_values() {
+        let d = [0.3, 0.8, 1.5, 2.0, 4.0, 0.9];
+        for rho in [0.3, 0.5] {
+            let s = umap_sigma(&d, rho);
+            let sum: f64 = d.iter().map(|&x| (-(x - rho).max(0.0) / s).exp()).sum();
+            assert!(
+                (sum - 6f64.log2()).abs() < 1e-6,
+                "ρ {rho}: σ {s} gives {sum}"
+            );
+        }
     }
 }

@@ -298,8 +298,10 @@ impl Default for HybridSpec {
 }
 
 impl HybridSpec {
-    /// One phase: w·KL + 1·classification.
+    /// One phase named "hybrid" with this spec's epochs, batch size and
+    /// learning rate, whose loss is w·KL + 1·classification.
     pub fn phases(&self, w: f64) -> Vec<Phase> {
+        // exercise(param_embed.hybrid_sweep) begin
         let t = vec![
             Term::new(LossKind::Kl, w),
             Term::new(LossKind::Classification, 1.0),
@@ -311,6 +313,7 @@ impl HybridSpec {
             self.lr,
             t,
         )]
+        // exercise(param_embed.hybrid_sweep) end
     }
 
     pub fn check(&self, n: usize, weights: &[f64]) -> Result<(), EmbedError> {
@@ -340,7 +343,10 @@ pub struct Labelled<'a> {
     pub p: &'a Sparse,
 }
 
-/// The hybrid model with t-SNE weight `w`.
+/// The hybrid model with t-SNE weight `w`: a [`Net`] from `seed` with a
+/// 2-D `embed` head and a `classes`-way `classify` head, trained on the
+/// images, their P and their labels by the phases of [`HybridSpec::phases`]
+/// (batch order from `seed` too).
 pub fn hybrid(
     d: Labelled,
     w: f64,
@@ -366,15 +372,10 @@ pub fn hybrid(
             classes: spec.classes,
         });
     }
-    let net = Net::new(x.ncols(), &spec.hidden, 2, Some(spec.classes), seed, device)?;
-    let data = TrainData {
-        x: torch_util::to_tensor_f32(x, device),
-        p: Some(d.p.clone()),
-        graph: None,
-        targets: None,
-        labels: Some(torch_util::labels_to_tensor(d.labels, device)),
-    };
     let t1 = Instant::now();
+    // exercise(param_embed.hybrid_sweep) begin
+    let net = Net::new(x.ncols(), &spec.hidden, 2, Some(spec.classes), seed, device)?;
+    let data = TrainData::labelled(x, d.p, d.labels, device);
     let logs = phase::train(&net, &data, &spec.phases(w), seed, on_epoch)?;
     Ok(Fitted {
         net,
@@ -382,4 +383,123 @@ pub fn hybrid(
         relation_seconds: 0.0,
         train_seconds: t1.elapsed().as_secs_f64(),
     })
+    // exercise(param_embed.hybrid_sweep) end
+}
+
+/// The loss-weight sweep: the hybrid model trained once per weight of
+/// `weights`, in that order, every run from `seed` (the same initial network
+/// and batch order, so that the weight is the only difference) and on the same
+/// P. `on_fitted(w, model)` receives each model as soon as it is trained.
+pub fn sweep(
+    d: Labelled,
+    weights: &[f64],
+    spec: &HybridSpec,
+    seed: u64,
+    device: Device,
+    on_epoch: OnEpoch,
+    mut on_fitted: impl FnMut(f64, Fitted) -> Result<(), EmbedError>,
+) -> Result<(), EmbedError> {
+    spec.check(d.x.nrows(), weights)?;
+    // exercise(param_embed.hybrid_sweep) begin
+    for &w in weights {
+        let f = hybrid(d, w, spec, seed, device, &mut *on_epoch)?;
+        on_fitted(w, f)?;
+    }
+    Ok(())
+    // exercise(param_embed.hybrid_sweep) end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Head;
+    use ndarray::Array2;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn the_hybrid_phase_weighs_kl_by_w_and_classification_by_one() {
+        let spec = HybridSpec {
+            epochs: 7,
+            batch_size: 40,
+            lr: 0.02,
+            ..HybridSpec::default()
+        };
+        let ph = spec.phases(0.3);
+        assert_eq!(ph.len(), 1);
+        let p = &ph[0];
+        assert_eq!(p.name, "hybrid");
+        assert_eq!((p.epochs, p.batch_size, p.lr), (7, 40, 0.02));
+        assert_eq!(
+            p.terms,
+            vec![
+                Term::new(LossKind::Kl, 0.3),
+                Term::new(LossKind::Classification, 1.0)
+            ]
+        );
+    }
+
+    /// Two classes of 20 points in 6-D, and their P.
+    pub(crate) fn two_classes() -> (Array2<f32>, Vec<usize>, Sparse) {
+        let mut rng = StdRng::seed_from_u64(3);
+        let labels: Vec<usize> = (0..40).map(|i| i % 2).collect();
+        let x = Array2::from_shape_fn((40, 6), |(i, j)| {
+            rng.gen_range(-1.0f32..1.0) + if j == 0 { 4.0 * labels[i] as f32 } else { 0.0 }
+        });
+        let p = tsne_relations(x.view(), 5.0, Device::Cpu).unwrap();
+        (x, labels, p)
+    }
+
+    pub(crate) fn small_spec() -> HybridSpec {
+        HybridSpec {
+            perplexity: 5.0,
+            hidden: vec![8],
+            classes: 2,
+            epochs: 3,
+            batch_size: 20,
+            lr: 1e-2,
+        }
+    }
+
+    #[test]
+    fn a_sweep_trains_one_model_per_weight_from_the_same_start() {
+        let (x, labels, p) = two_classes();
+        let d = Labelled {
+            x: x.view(),
+            labels: &labels,
+            p: &p,
+        };
+        let spec = small_spec();
+        let mut got = Vec::new();
+        let mut epochs = 0;
+        sweep(
+            d,
+            &[0.0, 2.0],
+            &spec,
+            5,
+            Device::Cpu,
+            &mut |_, _, _| epochs += 1,
+            |w, f| {
+                got.push((w, f));
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(epochs, 6, "3 epochs for each weight");
+        assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), vec![0.0, 2.0]);
+        let start = Net::new(6, &[8], 2, Some(2), 5, Device::Cpu).unwrap();
+        let var = |n: &Net, name: &str| n.vs.variables()[name].shallow_clone();
+        let (zero, two) = (&got[0].1.net, &got[1].1.net);
+        // with w = 0 nothing pulls on the embed head; the classifier learns in both
+        assert!(var(zero, "embed.weight").equal(&var(&start, "embed.weight")));
+        assert!(!var(two, "embed.weight").equal(&var(&start, "embed.weight")));
+        for n in [zero, two] {
+            assert!(!var(n, "classify.weight").equal(&var(&start, "classify.weight")));
+        }
+        // each model is the one hybrid() trains alone with that weight and seed
+        let alone = hybrid(d, 2.0, &spec, 5, Device::Cpu, &mut |_, _, _| {}).unwrap();
+        let out = |n: &Net| n.apply(x.view(), Head::Classify).unwrap();
+        assert_eq!(out(two), out(&alone.net));
+        assert_eq!(got[1].1.logs[0].losses, alone.logs[0].losses);
+    }
 }

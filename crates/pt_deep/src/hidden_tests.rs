@@ -144,3 +144,82 @@ fn count_params_with_batch_norm() {
     let plain = PTDeep::new(&(vs.root() / "plain"), &[4, 1], Activation::Relu).unwrap();
     assert_eq!(plain.count_params().total, 5);
 }
+
+#[test]
+fn new_on_another_config() {
+    tch::manual_seed(8);
+    let vs = VarStore::new(Device::Cpu);
+    let m = PTDeep::new(&vs.root(), &[100, 7, 300, 4], Activation::Sigmoid).unwrap();
+    let vars = vs.variables();
+    assert_eq!(vars.len(), 6);
+    for (name, size) in [
+        ("W1", vec![100, 7]),
+        ("b1", vec![7]),
+        ("W2", vec![7, 300]),
+        ("b2", vec![300]),
+        ("W3", vec![300, 4]),
+        ("b3", vec![4]),
+    ] {
+        assert_eq!(vars[name].size(), size, "{name}");
+    }
+    let sizes: Vec<Vec<i64>> = m.weights().iter().map(|w| w.size()).collect();
+    assert_eq!(sizes, [vec![100, 7], vec![7, 300], vec![300, 4]]);
+    // σ = √(1/fan-in) for the sigmoid: 0.1 for W1 (700 draws), 1/√300 for W3.
+    let std = |n: &str| vars[n].std(true).double_value(&[]);
+    assert!((std("W1") - 0.1).abs() < 0.01, "W1 {}", std("W1"));
+    assert!(
+        (std("W3") - (1.0f64 / 300.0).sqrt()).abs() < 0.006,
+        "W3 {}",
+        std("W3")
+    );
+}
+
+#[test]
+fn training_steps_on_other_values() {
+    use crate::train::{train, TrainParams};
+    let params = TrainParams {
+        niter: 3,
+        delta: 0.2,
+        lambda: 0.05,
+        log_every: 2,
+    };
+    let yoh = Tensor::from_slice(&[1.0f32, 0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0]).view([4, 2]);
+    let vs = VarStore::new(Device::Cpu);
+    let m = PTDeep::new(&vs.root(), &[2, 3, 2], Activation::Tanh).unwrap();
+    set(&vs);
+    let log = train(&vs, &m, &x(), &yoh, &params, |_, _, _| {}).unwrap();
+    let steps: Vec<usize> = log.losses.iter().map(|l| l.0).collect();
+    assert_eq!(steps, [2, 3]);
+    // The same three SGD steps by hand on a twin with the same weights.
+    let twin_vs = VarStore::new(Device::Cpu);
+    let twin = PTDeep::new(&twin_vs.root(), &[2, 3, 2], Activation::Tanh).unwrap();
+    set(&twin_vs);
+    let mut vars: Vec<Tensor> = twin_vs.trainable_variables();
+    let mut losses = Vec::new();
+    for _ in 0..3 {
+        let loss = twin.loss(&x(), &yoh, 0.05);
+        losses.push(loss.double_value(&[]));
+        let grads = Tensor::run_backward(&[&loss], &vars, false, false);
+        tch::no_grad(|| {
+            for (v, g) in vars.iter_mut().zip(&grads) {
+                let next = &*v - g * 0.2;
+                v.copy_(&next);
+            }
+        });
+    }
+    assert!(
+        (log.losses[0].1 - losses[1]).abs() < 1e-5,
+        "{:?} vs {losses:?}",
+        log.losses
+    );
+    assert!(
+        (log.losses[1].1 - losses[2]).abs() < 1e-5,
+        "{:?} vs {losses:?}",
+        log.losses
+    );
+    let trained = vs.variables();
+    for (name, t) in twin_vs.variables() {
+        let d = (&trained[&name] - &t).abs().max().double_value(&[]);
+        assert!(d < 1e-5, "{name} differs by {d}");
+    }
+}

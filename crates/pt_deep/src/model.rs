@@ -63,13 +63,17 @@ pub fn check_config(config: &[usize]) -> Result<(), PtDeepError> {
 }
 
 impl PTDeep {
-    /// Creates the parameters `W1, b1, …, Wk, bk` under `vs` (their device is the VarStore's).
+    /// Creates the parameters `W1, b1, …, Wk, bk` under `vs` (their device is
+    /// the VarStore's), one affine layer per consecutive pair of `config`:
+    /// `Wk` (config[k−1] × config[k]) drawn from N(0, σ²) with σ from
+    /// `Activation::init_std` of its fan-in, `bk` zero.
     pub fn new(
         vs: &nn::Path,
         config: &[usize],
         activation: Activation,
     ) -> Result<Self, PtDeepError> {
         check_config(config)?;
+        // exercise(pt_deep.model) begin
         let mut weights = Vec::new();
         let mut biases = Vec::new();
         for (k, pair) in config.windows(2).enumerate() {
@@ -85,6 +89,7 @@ impl PTDeep {
             biases,
             norms: Vec::new(),
         })
+        // exercise(pt_deep.model) end
     }
 
     /// Like [`PTDeep::new`], with batch normalisation after every hidden affine
@@ -96,6 +101,7 @@ impl PTDeep {
         activation: Activation,
     ) -> Result<Self, PtDeepError> {
         let mut m = PTDeep::new(vs, config, activation)?;
+        // exercise(pt_deep.model) begin
         let hidden = &config[1..config.len() - 1];
         m.norms = hidden
             .iter()
@@ -105,6 +111,7 @@ impl PTDeep {
             })
             .collect();
         Ok(m)
+        // exercise(pt_deep.model) end
     }
 
     pub fn has_batch_norm(&self) -> bool {
@@ -164,11 +171,8 @@ impl PTDeep {
 
     /// mean NLL of one-hot targets `yoh` (N × C) + λ/2 · Σ‖W‖² (training mode).
     pub fn loss(&self, x: &Tensor, yoh: &Tensor, lambda: f64) -> Tensor {
-        let logp = self.logits_t(x, true).log_softmax(-1, tch::Kind::Float);
-        let nll = -(yoh * logp)
-            .sum_dim_intlist([1i64].as_slice(), false, tch::Kind::Float)
-            .mean(tch::Kind::Float);
-        nll + self.l2_term(x.device(), lambda)
+        let weights: Vec<&Tensor> = self.weights.iter().collect();
+        pt_logreg::nll_l2(&self.logits_t(x, true), yoh, &weights, lambda)
     }
 
     /// The same loss from class indices `y` (N, i64) instead of one-hot rows:
@@ -243,6 +247,50 @@ mod tests {
     use tch::{nn::VarStore, Device, Kind};
 
     #[test]
+    fn new_makes_named_layers_with_their_initial_spread() {
+        tch::manual_seed(1);
+        let vs = VarStore::new(Device::Cpu);
+        let m = PTDeep::new(&vs.root(), &[50, 200, 3], Activation::Relu).unwrap();
+        let vars = vs.variables();
+        let mut names: Vec<&String> = vars.keys().collect();
+        names.sort();
+        assert_eq!(names, ["W1", "W2", "b1", "b2"]);
+        assert_eq!(vars["W1"].size(), [50, 200]);
+        assert_eq!(vars["W2"].size(), [200, 3]);
+        assert_eq!(vars["b1"].size(), [200]);
+        assert_eq!(vars["b2"].size(), [3]);
+        assert_eq!(m.weights().len(), 2);
+        assert_eq!(m.weights()[0].size(), [50, 200]);
+        for b in ["b1", "b2"] {
+            assert_eq!(vars[b].abs().sum(Kind::Float).double_value(&[]), 0.0, "{b}");
+        }
+        // He for ReLU: σ = √(2/50) = 0.2 for W1.
+        let std = vars["W1"].std(true).double_value(&[]);
+        assert!((std - 0.2).abs() < 0.01, "std of W1 {std}");
+        assert_eq!(vs.trainable_variables().len(), 4);
+    }
+
+    #[test]
+    fn with_batch_norm_adds_one_norm_per_hidden_layer() {
+        let vs = VarStore::new(Device::Cpu);
+        let m = PTDeep::with_batch_norm(&vs.root(), &[3, 6, 5, 2], Activation::Tanh).unwrap();
+        assert!(m.has_batch_norm());
+        let vars = vs.variables();
+        for (name, size) in [
+            ("bn1.weight", 6),
+            ("bn1.bias", 6),
+            ("bn2.weight", 5),
+            ("bn2.bias", 5),
+        ] {
+            assert_eq!(vars[name].size(), [size], "{name}");
+        }
+        assert!(
+            !vars.contains_key("bn3.weight"),
+            "no norm after the output layer"
+        );
+    }
+
+    #[test]
     fn logistic_regression_has_nine_parameters() {
         let vs = VarStore::new(Device::Cpu);
         let m = PTDeep::new(&vs.root(), &[2, 3], Activation::Relu).unwrap();
@@ -290,6 +338,25 @@ mod tests {
                 .double_value(&[])
                 < 1e-7
         );
+    }
+
+    #[test]
+    fn the_activation_is_between_layers_only() {
+        // s1 = x·W1 = (−3, 3); ReLU → (0, 3); s2 = h·W2 = −6 (no ReLU after it).
+        for (act, want) in [
+            (Activation::Relu, -6.0),
+            (Activation::Tanh, -3f64.tanh() * 3.0),
+        ] {
+            let vs = VarStore::new(Device::Cpu);
+            let mut m = PTDeep::new(&vs.root(), &[1, 2, 1], act).unwrap();
+            tch::no_grad(|| {
+                m.weights[0].copy_(&Tensor::from_slice(&[1.0f32, -1.0]).view([1, 2]));
+                m.weights[1].copy_(&Tensor::from_slice(&[1.0f32, -2.0]).view([2, 1]));
+            });
+            let s = m.logits(&Tensor::from_slice(&[-3.0f32]).view([1, 1]));
+            let got = s.double_value(&[0, 0]);
+            assert!((got - want).abs() < 1e-5, "{act:?}: {got}, want {want}");
+        }
     }
 
     #[test]

@@ -96,15 +96,19 @@ impl<'a> Trainer<'a> {
         delta: f64,
         lambda: f64,
     ) -> Result<Self, PtDeepError> {
+        // exercise(pt_deep.train) begin
         let opt = nn::Sgd::default().build(vs, delta)?;
         Ok(Trainer { model, opt, lambda })
+        // exercise(pt_deep.train) end
     }
 
     /// One gradient step on the whole batch; returns the loss (still on the device).
     pub fn step(&mut self, x: &Tensor, yoh: &Tensor) -> Tensor {
+        // exercise(pt_deep.train) begin
         let loss = self.model.loss(x, yoh, self.lambda);
         self.opt.backward_step(&loss);
         loss
+        // exercise(pt_deep.train) end
     }
 }
 
@@ -134,6 +138,7 @@ pub fn train(
 ) -> Result<TrainLog, PtDeepError> {
     params.check()?;
     check_inputs(model, x, yoh)?;
+    // exercise(pt_deep.train) begin
     let mut trainer = Trainer::sgd(vs, model, params.delta, params.lambda)?;
     let every = params.log_every.max(1);
     let mut log = TrainLog::default();
@@ -149,6 +154,7 @@ pub fn train(
         }
     }
     Ok(log)
+    // exercise(pt_deep.train) end
 }
 
 /// Class probabilities P (N × C) without building a graph.

@@ -133,14 +133,14 @@ fn check_data(x: &[f64], y: &[f64]) -> Result<(), LinregError> {
 
 /// `L = mean((a·x + b − y)²)` as a tensor (a, b are scalars that may require grad).
 pub fn mse(a: &Tensor, b: &Tensor, x: &Tensor, y: &Tensor) -> Tensor {
-    // exercise(pt_linreg.loss_and_gradient) begin
+    // exercise(pt_linreg.train) begin
     (a * x + b - y).square().mean(Kind::Double)
-    // exercise(pt_linreg.loss_and_gradient) end
+    // exercise(pt_linreg.train) end
 }
 
 /// The gradient of the mean squared error, by hand.
 pub fn hand_gradient(a: f64, b: f64, x: &[f64], y: &[f64]) -> (f64, f64) {
-    // exercise(pt_linreg.loss_and_gradient) begin
+    // exercise(pt_linreg.train) begin
     let n = x.len() as f64;
     let (mut ga, mut gb) = (0.0, 0.0);
     for (&xi, &yi) in x.iter().zip(y) {
@@ -149,7 +149,7 @@ pub fn hand_gradient(a: f64, b: f64, x: &[f64], y: &[f64]) -> (f64, f64) {
         gb += r;
     }
     (2.0 * ga / n, 2.0 * gb / n)
-    // exercise(pt_linreg.loss_and_gradient) end
+    // exercise(pt_linreg.train) end
 }
 
 /// Gradient descent from `(a0, b0)`; each step's gradient is compared with
@@ -167,6 +167,7 @@ pub fn fit_line(
     check_data(x, y)?;
     let xt = Tensor::from_slice(x).to_device(device);
     let yt = Tensor::from_slice(y).to_device(device);
+    // exercise(pt_linreg.train) begin
     let mut a = Tensor::from(start.0)
         .to_device(device)
         .set_requires_grad(true);
@@ -227,6 +228,7 @@ pub fn fit_line(
         steps,
         max_grad_diff: max_diff,
     })
+    // exercise(pt_linreg.train) end
 }
 
 /// The least-squares line in closed form (for comparison): (a, b). When

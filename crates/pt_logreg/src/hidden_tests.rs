@@ -35,3 +35,82 @@ fn loss_with_large_scores_and_weight_decay() {
         nll + 3125.0
     );
 }
+
+fn model_with(vs: &VarStore, w: &[f32], b: &[f32], d: usize, c: usize) -> PTLogreg {
+    let mut m = PTLogreg::new(&vs.root(), d, c).unwrap();
+    tch::no_grad(|| {
+        m.w.copy_(&Tensor::from_slice(w).view([d as i64, c as i64]));
+        m.b.copy_(&Tensor::from_slice(b));
+    });
+    m
+}
+
+#[test]
+fn forward_on_other_values() {
+    let vs = VarStore::new(Device::Cpu);
+    let m = model_with(
+        &vs,
+        &[0.5, -1.0, 2.0, 0.0, 1.0, 1.0],
+        &[0.1, 0.2, 0.3],
+        2,
+        3,
+    );
+    // Rows x = (1, 0) and (0, 2): scores (0.6, −0.8, 2.3) and (0.1, 2.2, 2.3).
+    let x = Tensor::from_slice(&[1.0f32, 0.0, 0.0, 2.0]).view([2, 2]);
+    let want = [[0.6, -0.8, 2.3], [0.1, 2.2, 2.3]];
+    let p = m.forward(&x);
+    for (r, s) in want.iter().enumerate() {
+        let z: f64 = s.iter().map(|v: &f64| v.exp()).sum();
+        for c in 0..3 {
+            let got = p.double_value(&[r as i64, c as i64]);
+            assert!((got - s[c].exp() / z).abs() < 1e-6, "P[{r}][{c}] = {got}");
+        }
+    }
+}
+
+#[test]
+fn training_steps_on_other_values() {
+    use crate::train::{train, LogregParams};
+    let x = Tensor::from_slice(&[1.0f32, 0.5, -1.0, 2.0, 0.0, -1.5]).view([3, 2]);
+    let yoh = Tensor::from_slice(&[1.0f32, 0.0, 0.0, 1.0, 1.0, 0.0]).view([3, 2]);
+    let (w0, b0) = ([0.3f32, -0.2, 0.1, 0.4], [0.05f32, -0.05]);
+    let p = LogregParams {
+        niter: 7,
+        delta: 0.3,
+        param_lambda: 0.2,
+        log_every: 3,
+    };
+    let vs = VarStore::new(Device::Cpu);
+    let mut m = model_with(&vs, &w0, &b0, 2, 2);
+    let log = train(&mut m, &x, &yoh, &p, |_, _| {}).unwrap();
+    let steps: Vec<usize> = log.losses.iter().map(|l| l.0).collect();
+    assert_eq!(steps, [1, 3, 6, 7]);
+    // The same seven steps by hand: fresh gradients at every step.
+    let vs2 = VarStore::new(Device::Cpu);
+    let mut r = model_with(&vs2, &w0, &b0, 2, 2);
+    let mut losses = Vec::new();
+    for _ in 0..7 {
+        let loss = r.loss(&x, &yoh, 0.2);
+        losses.push(loss.double_value(&[]));
+        let (gw, gb) = {
+            let g = Tensor::run_backward(&[&loss], &[&r.w, &r.b], false, false);
+            (g[0].shallow_clone(), g[1].shallow_clone())
+        };
+        tch::no_grad(|| {
+            r.w.copy_(&(&r.w - gw * 0.3));
+            r.b.copy_(&(&r.b - gb * 0.3));
+        });
+    }
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-5;
+    assert!(
+        close(log.initial_loss, losses[0]),
+        "{} vs {}",
+        log.initial_loss,
+        losses[0]
+    );
+    assert!(close(log.losses[1].1, losses[2]));
+    assert!(close(log.final_loss, losses[6]));
+    let dw = (&m.w - &r.w).abs().max().double_value(&[]);
+    let db = (&m.b - &r.b).abs().max().double_value(&[]);
+    assert!(dw < 1e-5 && db < 1e-5, "|ΔW| {dw} |Δb| {db}");
+}

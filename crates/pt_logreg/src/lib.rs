@@ -21,7 +21,7 @@ pub mod model;
 pub mod train;
 
 pub use fit::{fit, FitSpec, Fitted};
-pub use model::PTLogreg;
+pub use model::{nll_l2, PTLogreg};
 pub use train::{eval, train, LogregParams, TrainLog};
 
 #[derive(Debug, thiserror::Error)]

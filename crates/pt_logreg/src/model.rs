@@ -14,14 +14,18 @@ pub struct PTLogreg {
 }
 
 impl PTLogreg {
-    /// W ~ N(0, 1) as in the course (`torch.randn(D, C)`), b = 0.
+    /// W ~ N(0, 1) as in the course (`torch.randn(D, C)`), b = 0, created in
+    /// `vs` under the names "W" and "b" (so that the optimiser and a saved
+    /// checkpoint see them).
     pub fn new(vs: &nn::Path, d: usize, c: usize) -> Result<Self, LogregError> {
         if d == 0 || c == 0 {
             return Err(LogregError::BadShape { d, c });
         }
+        // exercise(pt_logreg.model) begin
         let w = vs.randn("W", &[d as i64, c as i64], 0.0, 1.0);
         let b = vs.zeros("b", &[c as i64]);
         Ok(PTLogreg { w, b, d, c })
+        // exercise(pt_logreg.model) end
     }
 
     /// D, the number of input features.
@@ -36,29 +40,45 @@ impl PTLogreg {
 
     /// X (N × D) → scores (N × C).
     pub fn logits(&self, x: &Tensor) -> Tensor {
+        // exercise(pt_logreg.model) begin
         x.matmul(&self.w) + &self.b
+        // exercise(pt_logreg.model) end
     }
 
     /// X (N × D) → P (N × C).
     pub fn forward(&self, x: &Tensor) -> Tensor {
+        // exercise(pt_logreg.model) begin
         self.logits(x).softmax(-1, Kind::Float)
+        // exercise(pt_logreg.model) end
     }
 
-    /// Mean NLL of one-hot `yoh` + λ/2·‖W‖².
+    /// Mean NLL of one-hot `yoh` + λ/2·‖W‖² ([`nll_l2`] of the scores).
     pub fn loss(&self, x: &Tensor, yoh: &Tensor, param_lambda: f64) -> Tensor {
-        // exercise(pt_logreg.loss) begin
-        let logp = self.logits(x).log_softmax(-1, Kind::Float);
-        let nll = -(yoh * logp)
-            .sum_dim_intlist([1i64].as_slice(), false, Kind::Float)
-            .mean(Kind::Float);
-        nll + self.w.square().sum(Kind::Float) * (param_lambda / 2.0)
-        // exercise(pt_logreg.loss) end
+        nll_l2(&self.logits(x), yoh, &[&self.w], param_lambda)
     }
 
     /// ‖W‖ (Frobenius norm).
     pub fn weight_norm(&self) -> Result<f64, LogregError> {
         Ok(self.w.norm().f_double_value(&[])?)
     }
+}
+
+/// The loss of a softmax classifier: the mean negative log-likelihood of the
+/// one-hot rows `yoh` (N × C) under softmax(`scores`) (N × C), plus
+/// λ/2·Σ‖W‖² over `weights`. PTLogreg's loss, and PTDeep's (which passes
+/// every weight matrix of its layers).
+pub fn nll_l2(scores: &Tensor, yoh: &Tensor, weights: &[&Tensor], param_lambda: f64) -> Tensor {
+    // exercise(pt_logreg.loss) begin
+    let logp = scores.log_softmax(-1, Kind::Float);
+    let nll = -(yoh * logp)
+        .sum_dim_intlist([1i64].as_slice(), false, Kind::Float)
+        .mean(Kind::Float);
+    let squares = weights.iter().map(|w| w.square().sum(Kind::Float));
+    match squares.reduce(|a, b| a + b) {
+        Some(l2) => nll + l2 * (param_lambda / 2.0),
+        None => nll,
+    }
+    // exercise(pt_logreg.loss) end
 }
 
 #[cfg(test)]
@@ -108,6 +128,51 @@ mod tests {
         // + λ/2·‖W‖² = 0.5 · 0.5 · 4 = 1
         assert!((m.loss(&x, &yoh, 0.5).double_value(&[]) - want - 1.0).abs() < 1e-5);
         assert!((m.weight_norm().unwrap() - 2.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn new_makes_w_from_n01_and_zero_b_in_the_var_store() {
+        tch::manual_seed(3);
+        let vs = VarStore::new(Device::Cpu);
+        let m = PTLogreg::new(&vs.root(), 40, 50).unwrap();
+        assert_eq!(m.w.size(), [40, 50]);
+        assert_eq!(m.b.size(), [50]);
+        let vars = vs.variables();
+        assert_eq!(vars.len(), 2, "{:?}", vars.keys());
+        assert!(
+            vars.contains_key("W") && vars.contains_key("b"),
+            "{:?}",
+            vars.keys()
+        );
+        assert!(m.w.requires_grad() && m.b.requires_grad());
+        assert_eq!(m.b.abs().sum(Kind::Float).double_value(&[]), 0.0);
+        let (mean, std) = (
+            m.w.mean(Kind::Float).double_value(&[]),
+            m.w.std(true).double_value(&[]),
+        );
+        assert!(
+            mean.abs() < 0.1 && (std - 1.0).abs() < 0.05,
+            "mean {mean} std {std}"
+        );
+    }
+
+    #[test]
+    fn forward_is_the_softmax_of_x_w_plus_b() {
+        let vs = VarStore::new(Device::Cpu);
+        let mut m = PTLogreg::new(&vs.root(), 2, 2).unwrap();
+        tch::no_grad(|| {
+            m.w.copy_(&Tensor::from_slice(&[1.0f32, -1.0, 0.5, 2.0]).view([2, 2]));
+            m.b.copy_(&Tensor::from_slice(&[0.25f32, -0.25]));
+        });
+        // x = (2, 1): scores (2 + 0.5 + 0.25, −2 + 2 − 0.25) = (2.75, −0.25).
+        let x = Tensor::from_slice(&[2.0f32, 1.0]).view([1, 2]);
+        let s = m.logits(&x);
+        assert!((s.double_value(&[0, 0]) - 2.75).abs() < 1e-6);
+        assert!((s.double_value(&[0, 1]) + 0.25).abs() < 1e-6);
+        let p1 = 1.0 / (1.0 + 3f64.exp());
+        let p = m.forward(&x);
+        assert!((p.double_value(&[0, 1]) - p1).abs() < 1e-6, "{p}");
+        assert!((p.sum(Kind::Float).double_value(&[]) - 1.0).abs() < 1e-6);
     }
 
     #[test]

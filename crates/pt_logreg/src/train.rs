@@ -103,6 +103,7 @@ fn gd_step(
     yoh: &Tensor,
     params: &LogregParams,
 ) -> Result<Tensor, LogregError> {
+    // exercise(pt_logreg.train) begin
     let loss = model.loss(x, yoh, params.param_lambda);
     model.w.zero_grad();
     model.b.zero_grad();
@@ -115,6 +116,7 @@ fn gd_step(
         model.b.f_copy_(&model.b.f_sub(&gb)?)
     })?;
     Ok(loss)
+    // exercise(pt_logreg.train) end
 }
 
 /// Gradient descent on the whole batch. `on_log(i, loss)` sees every kept
@@ -129,6 +131,7 @@ pub fn train(
 ) -> Result<TrainLog, LogregError> {
     params.check()?;
     check_inputs(model, x, yoh)?;
+    // exercise(pt_logreg.train) begin
     let mut losses = Vec::with_capacity(params.niter / params.log_every + 2);
     // Reads a step's loss back from the device and keeps it.
     let mut keep = |i: usize, loss: &Tensor| -> Result<f64, LogregError> {
@@ -153,6 +156,7 @@ pub fn train(
         initial_loss,
         final_loss,
     })
+    // exercise(pt_logreg.train) end
 }
 
 /// P (N × C) without building a graph.

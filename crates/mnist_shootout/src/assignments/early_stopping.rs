@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::assignment::Assignment;
 use crate::run::{curve, model, Ctx, Init};
-use crate::train::{evaluate, train_mb, Optim, Snapshot};
+use crate::train::{evaluate, train_mb, EarlyStopping, Optim};
 use crate::ShootoutError;
 
 /// Validation and test accuracy of one model.
@@ -48,8 +48,7 @@ pub fn run(cx: &mut Ctx) -> Result<EarlyStoppingReport, ShootoutError> {
     let layers = [784, 100, 10];
     let (vs, m) = model(cfg, &layers, false, Init::He)?;
     let spec = cfg.spec(Optim::Sgd, cfg.lr, cfg.lambda);
-    let mut val_acc = Vec::new();
-    let mut best: Option<(usize, f64, Snapshot)> = None;
+    let mut stopping = EarlyStopping::default();
     let lambda = spec.lambda;
     let hist = train_mb(
         &vs,
@@ -58,19 +57,16 @@ pub fn run(cx: &mut Ctx) -> Result<EarlyStoppingReport, ShootoutError> {
         "early stopping",
         &|x, y| m.loss_labels(x, y, lambda),
         |epoch, _| {
-            let acc = evaluate(&m, val)?.accuracy;
-            val_acc.push(acc);
-            if best.as_ref().is_none_or(|b| acc > b.1) {
-                best = Some((epoch, acc, Snapshot::take(&vs)));
-            }
+            stopping.observe(epoch, evaluate(&m, val)?.accuracy, &vs);
             Ok(())
         },
     )?;
-    let (Some(&last_val), Some((best_epoch, _, snap))) = (val_acc.last(), best) else {
+    let Some(&last_val) = stopping.accuracy.last() else {
         return Err(ShootoutError::ZeroEpochs);
     };
     let last_test = evaluate(&m, &data.test)?.accuracy;
-    snap.restore();
+    let (best_epoch, _) = stopping.restore_best()?;
+    let val_acc = stopping.accuracy;
     let best_val = evaluate(&m, val)?.accuracy;
     let best_test = evaluate(&m, &data.test)?.accuracy;
     cx.row(

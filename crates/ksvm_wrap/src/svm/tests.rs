@@ -2,7 +2,7 @@
 //! linfa-svm and between the two backends, support vectors, one-vs-one on
 //! separable blobs, and every bad input as a typed error.
 
-use ksvm_wrap::{Backend, Gamma, KSVMWrap, Kernel, KsvmError, KsvmParams};
+use crate::{Backend, Gamma, KSVMWrap, Kernel, KsvmError, KsvmParams};
 use linfa::prelude::*;
 use linfa::Dataset;
 use linfa_svm::Svm;
