@@ -13,6 +13,12 @@
 //! the instructor's own code, one export after the other). A step grades only
 //! the crates whose compiled code changed; the others keep the previous
 //! step's scores. Isolation between submissions is checked in `cheats.rs`.
+//!
+//! The same steps try the first wrong solution of every assignment
+//! (`tests/wrong/bodies.toml`): at a step, the exercises the next step fills
+//! hold their wrong body instead of `todo!()`, and must lose points (their
+//! tests use only the exercises before them, which are filled). The
+//! assignments of the first step get theirs in one round after the ladder.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -23,6 +29,7 @@ use grader::grade::{grade_taken, GradeOptions, Grades, Reference, Target};
 use grader::run::Outcome;
 use grader::sandbox::{Limits, Sandbox};
 use grader::table::Table;
+use grader::wrong::Wrong;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -47,15 +54,36 @@ fn options() -> GradeOptions {
     o
 }
 
-/// Ids of the assignments that did not score what `full(k)` says (full or 0).
-fn wrong(g: &Grades, table: &Table, full: &dyn Fn(usize) -> bool) -> Vec<String> {
+/// What an assignment must score at a step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Want {
+    /// Filled with the reference's code: full marks.
+    Full,
+    /// `todo!()`: nothing.
+    Zero,
+    /// A wrong solution: less than full marks.
+    Less,
+}
+
+/// The first wrong solution of every assignment, by id.
+fn first_wrongs() -> BTreeMap<String, Wrong> {
+    let all = grader::wrong::load(&root().join("crates/grader/tests/wrong/bodies.toml")).unwrap();
+    let mut first = BTreeMap::new();
+    for w in all {
+        first.entry(w.id.clone()).or_insert(w);
+    }
+    first
+}
+
+/// Ids of the assignments that did not score what `want(k)` says.
+fn wrong(g: &Grades, table: &Table, want: &dyn Fn(usize) -> Want) -> Vec<String> {
     let mut bad = Vec::new();
     for (k, a) in table.assignments.iter().enumerate() {
         let s = g.score(&a.id).expect("every assignment is scored");
-        let ok = if full(k) {
-            s.total > 0 && s.passed == s.total && s.points == a.points
-        } else {
-            s.total > 0 && s.passed == 0 && s.points == 0.0
+        let ok = match want(k) {
+            Want::Full => s.total > 0 && s.passed == s.total && s.points == a.points,
+            Want::Zero => s.total > 0 && s.passed == 0 && s.points == 0.0,
+            Want::Less => s.total > 0 && s.points < a.points,
         };
         if !ok {
             let tests: Vec<String> = g
@@ -77,7 +105,11 @@ fn wrong(g: &Grades, table: &Table, full: &dyn Fn(usize) -> bool) -> Vec<String>
                 s.passed,
                 s.total,
                 s.points,
-                if full(k) { "full marks" } else { "0" },
+                match want(k) {
+                    Want::Full => "full marks",
+                    Want::Zero => "0",
+                    Want::Less => "less than full marks, for a wrong solution",
+                },
                 s.note.as_deref().unwrap_or(""),
                 tests.join("\n")
             ));
@@ -99,10 +131,23 @@ fn skeleton_scores_zero_each_exercise_turns_its_assignment_green_and_the_referen
         n,
         steps.len() - 1
     );
+    let first = first_wrongs();
+    for a in &table.assignments {
+        assert!(first.contains_key(&a.id), "{}: no wrong solution", a.id);
+    }
     let mut last_versions: BTreeMap<String, String> = BTreeMap::new();
     let mut last: Option<Grades> = None;
     for (k, filled) in steps.iter().enumerate() {
-        let taken = reference.taken_filled(filled);
+        // the exercises of the next step hold their first wrong solution
+        let tried: BTreeSet<String> = match steps.get(k + 1) {
+            Some(next) if k > 0 => next.difference(filled).cloned().collect(),
+            _ => BTreeSet::new(),
+        };
+        let mut taken = reference.taken_filled(filled);
+        for id in &tried {
+            taken.texts.extend(first[id].regions(&reference).unwrap());
+        }
+        taken.hash = format!("{};wrong:{tried:?}", taken.hash);
         let versions = reference.versions(&taken).crates;
         let changed: BTreeSet<String> = table
             .crates()
@@ -110,7 +155,7 @@ fn skeleton_scores_zero_each_exercise_turns_its_assignment_green_and_the_referen
             .filter(|c| last_versions.get(*c) != versions.get(*c))
             .map(str::to_string)
             .collect();
-        eprintln!("\n== step {k}: filled {filled:?}; grading {changed:?}");
+        eprintln!("\n== step {k}: filled {filled:?}; wrong {tried:?}; grading {changed:?}");
         let mut step_opts = opts.clone();
         step_opts.only = Some(changed.clone());
         let mut g =
@@ -137,7 +182,17 @@ fn skeleton_scores_zero_each_exercise_turns_its_assignment_green_and_the_referen
         assert_eq!(g.scores.len(), n, "step {k}: every assignment is scored");
         last_versions = versions;
         last = Some(g.clone());
-        let bad = wrong(&g, table, &|j| filled.contains(&table.assignments[j].id));
+        let want = |j: usize| {
+            let id = &table.assignments[j].id;
+            if filled.contains(id) {
+                Want::Full
+            } else if tried.contains(id) {
+                Want::Less
+            } else {
+                Want::Zero
+            }
+        };
+        let bad = wrong(&g, table, &want);
         assert!(bad.is_empty(), "step {k}:\n{}", bad.join("\n\n"));
         // Every listed test exists and ran (a missing one would be NotRun).
         assert!(
@@ -151,6 +206,31 @@ fn skeleton_scores_zero_each_exercise_turns_its_assignment_green_and_the_referen
             print!("reference:\n{}", grader::report::text_table(&g));
             assert_eq!(g.points, table.total_points());
         }
+    }
+    // The first step's assignments had no step before them to try their
+    // wrong solutions in: one round, everything else the reference's.
+    let tried: BTreeSet<String> = steps.get(1).cloned().unwrap_or_default();
+    let mut taken = reference.taken_filled(&reference.ids());
+    for id in &tried {
+        taken.texts.extend(first[id].regions(&reference).unwrap());
+    }
+    taken.hash = format!("wrong:{tried:?}");
+    let mut o = opts.clone();
+    o.only = Some(
+        tried
+            .iter()
+            .map(|id| id.split('.').next().unwrap_or_default().to_string())
+            .collect(),
+    );
+    let g = grade_taken(&reference, "first-step-wrong", &root, &taken, &o).unwrap();
+    assert!(g.builds.iter().all(|b| b.compiled), "{:?}", g.builds);
+    for id in &tried {
+        let s = g.score(id).unwrap();
+        assert!(
+            s.points < s.max_points,
+            "{id}: the wrong solution \"{}\" gets full marks",
+            first[id].what
+        );
     }
 }
 
