@@ -56,6 +56,11 @@ fn multi_on_other_values() {
         assert!(close(p.recall[c], want_r[c]), "recall {c}: {:?}", p.recall);
     }
     assert_eq!(p.support, vec![3, 3, 4, 0]);
+    // Without C, it is the largest label of either list plus one: class 2
+    // occurs only in the truth here.
+    let q = eval_perf_multi(&[0, 1, 0], &[0, 2, 1], None).unwrap();
+    assert_eq!(q.confusion.len(), 3, "{:?}", q.confusion);
+    assert_eq!(q.support, vec![1, 1, 1]);
     assert!(close(
         p.macro_precision,
         (2.0 / 3.0 + 2.0 / 3.0 + 0.75) / 4.0
