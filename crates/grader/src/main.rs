@@ -67,6 +67,9 @@ enum Cmd {
         /// Stop a mutant's tests after this many seconds (counted as not caught)
         #[arg(long, default_value_t = 300, value_name = "SECONDS")]
         timeout: u64,
+        /// Only list the mutants of each assignment (nothing is built or run)
+        #[arg(long)]
+        list: bool,
     },
 }
 
@@ -172,11 +175,17 @@ fn run(args: Args) -> anyhow::Result<()> {
             assignment,
             out,
             timeout,
-        } => mutants(assignment, out, timeout),
+            list,
+        } => mutants(assignment, out, timeout, list),
     }
 }
 
-fn mutants(assignment: Option<String>, out: Option<PathBuf>, timeout: u64) -> anyhow::Result<()> {
+fn mutants(
+    assignment: Option<String>,
+    out: Option<PathBuf>,
+    timeout: u64,
+    list: bool,
+) -> anyhow::Result<()> {
     use grader::mutants::{region_diff, table, Counts};
     anyhow::ensure!(timeout >= 1, "--timeout must be at least 1 second");
     let root = here()?;
@@ -215,7 +224,7 @@ fn mutants(assignment: Option<String>, out: Option<PathBuf>, timeout: u64) -> an
         .filter_map(|id| reference.table.get(id))
         .map(|a| a.krate())
         .collect();
-    for k in &crates {
+    for k in crates.iter().filter(|_| !list) {
         let st = std::process::Command::new("git")
             .current_dir(&root)
             .args(["status", "--porcelain", "--", &format!("crates/{k}")])
@@ -236,6 +245,25 @@ fn mutants(assignment: Option<String>, out: Option<PathBuf>, timeout: u64) -> an
         let diff = dir.join("regions.diff");
         std::fs::write(&diff, region_diff(&reference, id)?)
             .with_context(|| format!("writing {}", diff.display()))?;
+        if list {
+            let o = std::process::Command::new("cargo")
+                .current_dir(&root)
+                .args(["mutants", "--list", "--package", a.krate(), "--in-diff"])
+                .arg(&diff)
+                .output()
+                .context("cannot run `cargo mutants` (./dl mutants installs it)")?;
+            anyhow::ensure!(
+                o.status.success(),
+                "cargo mutants --list for {id} failed: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            let names = String::from_utf8_lossy(&o.stdout);
+            println!("{id}: {} mutants", names.lines().count());
+            for l in names.lines() {
+                println!("  {l}");
+            }
+            continue;
+        }
         eprintln!("mutants: {id} ({} tests) …", a.graded().count());
         let mut cmd = std::process::Command::new("cargo");
         cmd.current_dir(&root)
@@ -267,6 +295,9 @@ fn mutants(assignment: Option<String>, out: Option<PathBuf>, timeout: u64) -> an
             format!("cargo mutants for {id} ended with {status} and left no outcomes")
         })?;
         rows.push((id.clone(), counts));
+    }
+    if list {
+        return Ok(());
     }
     let md = table(&rows);
     let mut report = md.clone();
