@@ -104,6 +104,24 @@ pub fn gaussian(path: &Path, run: &GaussianRun, labels: &[usize]) -> Result<(), 
     c.save(path)
 }
 
+/// Part 4, as the course plots it: the predicted variance of the first
+/// coordinate against that of the second, one dot per test flower.
+pub fn variances(path: &Path, run: &GaussianRun, labels: &[usize]) -> Result<(), PlotError> {
+    let mut c = Canvas::new(format!(
+        "predicted variances var_0 vs var_1 of the test flowers (seed {})",
+        run.seed
+    ));
+    for ((v, &y), &ok) in run.variances_xy.iter().zip(labels).zip(&run.correct) {
+        if let [v0, v1] = v.as_slice() {
+            let m = Marker::dot((*v0, *v1), 4, class_color(y));
+            c.markers.push(if ok { m } else { m.hollow() });
+        }
+    }
+    species_legend(&mut c);
+    c.legend("misclassified (hollow)", GREY, false);
+    c.save(path)
+}
+
 /// Part 5: the three rows' paths from their first position (after the
 /// max-norm rescaling) to the last, over the final test predictions.
 pub fn trajectory(

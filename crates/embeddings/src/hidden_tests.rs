@@ -8,8 +8,8 @@ use tch::{nn::VarStore, Device, Kind, Tensor};
 use crate::iris::IrisBatch;
 use crate::joint::{joint_step, JointSpec, Objective, MAX_NORM};
 use crate::loss::{lookup, mse, nearest_label};
-use crate::net::{optimizer, GaussianNet, Mlp};
-use crate::params::{Optimizer, TrainSpec};
+use crate::net::{optimizer, relu_after, GaussianNet, Mlp};
+use crate::params::{Hidden, Optimizer, TrainSpec};
 use crate::part2::cross_entropy;
 use crate::table::EmbeddingTable;
 
@@ -87,39 +87,67 @@ fn assert_close(got: &Tensor, want: &[Vec<Vec<f64>>], what: &str) {
 }
 
 #[test]
-fn forward_by_hand_relu_between_layers_only() {
-    // Two seeds, layers 3 → 4 → 2; weights set by name, then the forward pass
-    // compared with plain loops. Some hidden and some output values are negative.
-    let (s, sizes) = (2, [3usize, 4, 2]);
+fn relu_placement_of_the_course_and_of_all_relu() {
+    use Hidden::{AllRelu, Course};
+    // the course's nets: relu(fc1) → fc2 → fc3; a trunk relu(fc1) → fc2 → heads
+    assert_eq!(relu_after(Course, 3, false), [true, false, false]);
+    assert_eq!(relu_after(Course, 2, true), [true, false]);
+    assert_eq!(relu_after(Course, 4, false), [true, false, false, false]);
+    assert_eq!(relu_after(AllRelu, 3, false), [true, true, false]);
+    assert_eq!(relu_after(AllRelu, 2, true), [true, true]);
+    assert_eq!(relu_after(AllRelu, 1, false), [false]);
+    assert_eq!(relu_after(Course, 1, false), [false]);
+}
+
+#[test]
+fn forward_by_hand_course_and_all_relu() {
+    // Two seeds, layers 3 → 4 → 4 → 2; weights set by name, then the forward
+    // pass compared with plain loops, for the course's ReLU placement and
+    // for ReLU after every hidden layer (which must give other outputs).
+    let (s, sizes) = (2, [3usize, 4, 4, 2]);
     let x = table(s, 5, 3, 1);
-    for relu_out in [false, true] {
+    let mut outs = Vec::new();
+    for hidden in [Hidden::Course, Hidden::AllRelu] {
         let vs = VarStore::new(Device::Cpu);
         let mut rngs: Vec<StdRng> = (0..s as u64).map(StdRng::seed_from_u64).collect();
-        let net = Mlp::new(&vs.root(), &sizes, relu_out, &mut rngs).unwrap();
-        let (w1, w2) = (table(s, 3, 4, 2), table(s, 4, 2, 3));
-        let (b1, b2) = (table(s, 1, 4, 4), table(s, 1, 2, 5));
-        set(&vs, "w1", &w1);
-        set(&vs, "b1", &b1);
-        set(&vs, "w2", &w2);
-        set(&vs, "b2", &b2);
+        let flags = relu_after(hidden, 3, false);
+        let net = Mlp::new(&vs.root(), &sizes, &flags, &mut rngs).unwrap();
+        let (w1, w2, w3) = (table(s, 3, 4, 2), table(s, 4, 4, 3), table(s, 4, 2, 13));
+        let (b1, b2, b3) = (table(s, 1, 4, 4), table(s, 1, 4, 5), table(s, 1, 2, 14));
+        for (name, value) in [
+            ("w1", &w1),
+            ("b1", &b1),
+            ("w2", &w2),
+            ("b2", &b2),
+            ("w3", &w3),
+            ("b3", &b3),
+        ] {
+            set(&vs, name, value);
+        }
         let want: Vec<Vec<Vec<f64>>> = (0..s)
             .map(|k| {
-                let h = relu(affine(&x[k], &w1[k], &b1[k][0]));
-                let out = affine(&h, &w2[k], &b2[k][0]);
-                if relu_out {
-                    relu(out)
+                let h1 = relu(affine(&x[k], &w1[k], &b1[k][0]));
+                let h2 = affine(&h1, &w2[k], &b2[k][0]);
+                let h2 = if hidden == Hidden::AllRelu {
+                    relu(h2)
                 } else {
-                    out
-                }
+                    h2
+                };
+                affine(&h2, &w3[k], &b3[k][0])
             })
             .collect();
         assert!(
-            relu_out || want.iter().flatten().flatten().any(|&v| v < 0.0),
+            want.iter().flatten().flatten().any(|&v| v < 0.0),
             "the test needs a negative output"
         );
         let got = tch::no_grad(|| net.forward(&to_tensor(&x)));
-        assert_close(&got, &want, &format!("forward (relu_out {relu_out})"));
+        assert_close(&got, &want, &format!("forward ({hidden:?})"));
+        outs.push(want);
     }
+    assert_ne!(
+        outs[0], outs[1],
+        "the two placements must differ on these values"
+    );
 }
 
 #[test]
@@ -203,41 +231,70 @@ fn lookup_mse_and_nearest_on_other_values() {
 #[test]
 fn gaussian_net_by_hand_from_its_named_variables() {
     let s = 2;
-    let vs = VarStore::new(Device::Cpu);
-    let mut rngs: Vec<StdRng> = (0..s as u64).map(StdRng::seed_from_u64).collect();
-    let net = GaussianNet::new(&vs.root(), &[3, 4], 2, &mut rngs).unwrap();
-    let mut names: Vec<String> = vs.variables().into_keys().collect();
-    names.sort();
-    assert_eq!(
-        names,
-        ["mean.b1", "mean.w1", "trunk.b1", "trunk.w1", "var.b1", "var.w1"],
-        "a trunk of one layer and two heads"
-    );
-    let (tw, tb) = (table(s, 3, 4, 6), table(s, 1, 4, 7));
-    let (mw, mb) = (table(s, 4, 2, 8), table(s, 1, 2, 9));
-    let (vw, vb) = (table(s, 4, 2, 10), table(s, 1, 2, 11));
-    set(&vs, "trunk.w1", &tw);
-    set(&vs, "trunk.b1", &tb);
-    set(&vs, "mean.w1", &mw);
-    set(&vs, "mean.b1", &mb);
-    set(&vs, "var.w1", &vw);
-    set(&vs, "var.b1", &vb);
-    let x = table(s, 5, 3, 12);
-    let (mut want_m, mut want_v) = (Vec::new(), Vec::new());
-    for k in 0..s {
-        let h = relu(affine(&x[k], &tw[k], &tb[k][0]));
-        want_m.push(affine(&h, &mw[k], &mb[k][0]));
-        let z = affine(&h, &vw[k], &vb[k][0]);
-        want_v.push(
-            z.into_iter()
-                .map(|r| r.into_iter().map(|z| (1.0 + z.exp()).ln()).collect())
-                .collect(),
+    let mut means = Vec::new();
+    for hidden in [Hidden::Course, Hidden::AllRelu] {
+        let vs = VarStore::new(Device::Cpu);
+        let mut rngs: Vec<StdRng> = (0..s as u64).map(StdRng::seed_from_u64).collect();
+        let net = GaussianNet::new(&vs.root(), &[3, 4, 4], 2, hidden, &mut rngs).unwrap();
+        let mut names: Vec<String> = vs.variables().into_keys().collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "mean.b1", "mean.w1", "trunk.b1", "trunk.b2", "trunk.w1", "trunk.w2", "var.b1",
+                "var.w1"
+            ],
+            "a trunk of two layers and two heads"
         );
+        let (tw, tb) = (table(s, 3, 4, 6), table(s, 1, 4, 7));
+        let (tw2, tb2) = (table(s, 4, 4, 15), table(s, 1, 4, 16));
+        let (mw, mb) = (table(s, 4, 2, 8), table(s, 1, 2, 9));
+        let (vw, vb) = (table(s, 4, 2, 10), table(s, 1, 2, 11));
+        for (name, value) in [
+            ("trunk.w1", &tw),
+            ("trunk.b1", &tb),
+            ("trunk.w2", &tw2),
+            ("trunk.b2", &tb2),
+            ("mean.w1", &mw),
+            ("mean.b1", &mb),
+            ("var.w1", &vw),
+            ("var.b1", &vb),
+        ] {
+            set(&vs, name, value);
+        }
+        let x = table(s, 5, 3, 12);
+        let (mut want_m, mut want_v) = (Vec::new(), Vec::new());
+        for k in 0..s {
+            // the course's trunk: relu(fc1) → fc2, no activation before the
+            // heads; all-ReLU: relu(fc1) → relu(fc2)
+            let h = affine(&relu(affine(&x[k], &tw[k], &tb[k][0])), &tw2[k], &tb2[k][0]);
+            let h = if hidden == Hidden::AllRelu {
+                relu(h)
+            } else {
+                h
+            };
+            want_m.push(affine(&h, &mw[k], &mb[k][0]));
+            let z = affine(&h, &vw[k], &vb[k][0]);
+            want_v.push(
+                z.into_iter()
+                    .map(|r| r.into_iter().map(|z| (1.0 + z.exp()).ln()).collect())
+                    .collect::<Vec<Vec<f64>>>(),
+            );
+        }
+        assert!(want_m.iter().flatten().flatten().any(|&v| v < 0.0));
+        let (m, var) = tch::no_grad(|| net.forward(&to_tensor(&x)));
+        assert_close(&m, &want_m, &format!("mean head ({hidden:?})"));
+        assert_close(
+            &var,
+            &want_v,
+            &format!("variance head, softplus ({hidden:?})"),
+        );
+        means.push(want_m);
     }
-    assert!(want_m.iter().flatten().flatten().any(|&v| v < 0.0));
-    let (m, var) = tch::no_grad(|| net.forward(&to_tensor(&x)));
-    assert_close(&m, &want_m, "mean head");
-    assert_close(&var, &want_v, "variance head (softplus)");
+    assert_ne!(
+        means[0], means[1],
+        "the two trunks must differ on these values"
+    );
 }
 
 /// Two joint steps with plain SGD, taken by `joint_step` and by hand on a
@@ -262,7 +319,7 @@ fn two_steps(detach_table: bool) {
         let table =
             EmbeddingTable::from_tensor(&(vs.root() / "table"), &init, None, Some(MAX_NORM))
                 .unwrap();
-        let net = Mlp::new(&(vs.root() / "net"), &[4, 6, 2], false, &mut rngs).unwrap();
+        let net = Mlp::new(&(vs.root() / "net"), &[4, 6, 2], &[true, false], &mut rngs).unwrap();
         (vs, table, net)
     };
     let (vs_a, table_a, net_a) = build();

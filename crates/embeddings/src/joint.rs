@@ -13,9 +13,9 @@ use serde::Serialize;
 use tch::{nn, nn::VarStore, Kind, Tensor};
 
 use crate::iris::IrisBatch;
-use crate::loss::{mse, nearest_label, sq_distances};
-use crate::net::{member_rngs, optimizer, per_seed, std_normal, Mlp};
-use crate::params::TrainSpec;
+use crate::loss::{lookup, mae, mse, nearest_label, sq_distances};
+use crate::net::{member_rngs, optimizer, per_seed, relu_after, std_normal, Mlp};
+use crate::params::{Hidden, TrainSpec};
 use crate::part2::{cross_entropy, labels_by_seed};
 use crate::table::EmbeddingTable;
 use crate::EmbeddingsError;
@@ -120,6 +120,9 @@ pub struct JointLog {
     pub min_distance: f64,
     pub train_accuracy: f64,
     pub test_accuracy: f64,
+    /// Mean |f(x) − E[y]| over the test flowers and both coordinates, against
+    /// the table as it is at this epoch (the course's test MAE).
+    pub test_mae: f64,
 }
 
 /// The table's change in one epoch (part 5(b)).
@@ -231,6 +234,45 @@ pub fn joint_step(
     // exercise(embeddings.joint) end
 }
 
+/// The trainable tensors of part 5's model for one seed, named as [`train`]
+/// names them, with their shapes: the table first, then the net's layers
+/// (weights stored in × out, the transpose of PyTorch's out × in).
+pub fn named_parameters(hidden: Hidden) -> Result<Vec<(String, Vec<i64>)>, EmbeddingsError> {
+    let vs = VarStore::new(tch::Device::Cpu);
+    let mut rngs = member_rngs(&[0], STREAM, 1);
+    let init = Tensor::zeros([3, 2], (Kind::Float, tch::Device::Cpu));
+    EmbeddingTable::from_tensor(&vs.root().set_group(1), &init, None, Some(MAX_NORM))?;
+    Mlp::new(
+        &vs.root(),
+        &SIZES,
+        &relu_after(hidden, SIZES.len() - 1, false),
+        &mut rngs,
+    )?;
+    let mut named: Vec<(String, Vec<i64>)> = vs
+        .variables()
+        .into_iter()
+        .map(|(name, t)| {
+            let size = t.size();
+            let shape = if name == "weight" {
+                size
+            } else {
+                size[1..].to_vec()
+            };
+            (name, shape)
+        })
+        .collect();
+    // "weight" (the table), then w1, b1, w2, b2, …
+    let key = |n: &str| -> (usize, u8) {
+        match n.split_at(1.min(n.len())) {
+            ("w", k) if k.parse::<usize>().is_ok() => (k.parse().unwrap_or(0), 0),
+            ("b", k) if k.parse::<usize>().is_ok() => (k.parse().unwrap_or(0), 1),
+            _ => (0, 0),
+        }
+    };
+    named.sort_by_key(|(n, _)| key(n));
+    Ok(named)
+}
+
 /// Trains net and table together on every seed of `data`.
 pub fn train(data: &IrisBatch, spec: &JointSpec) -> Result<Vec<JointRun>, EmbeddingsError> {
     spec.train.check()?;
@@ -245,7 +287,12 @@ pub fn train(data: &IrisBatch, spec: &JointSpec) -> Result<Vec<JointRun>, Embedd
         None,
         Some(MAX_NORM),
     )?;
-    let net = Mlp::new(&vs.root(), &SIZES, false, &mut rngs)?;
+    let net = Mlp::new(
+        &vs.root(),
+        &SIZES,
+        &relu_after(spec.train.hidden, SIZES.len() - 1, false),
+        &mut rngs,
+    )?;
     let mut opt: nn::Optimizer = optimizer(&vs, &spec.train)?;
     opt.set_lr_group(1, spec.train.lr * spec.table_lr_scale);
     let offsets = (Tensor::arange(s, (Kind::Int64, device)) * 3).view([s, 1]);
@@ -254,7 +301,15 @@ pub fn train(data: &IrisBatch, spec: &JointSpec) -> Result<Vec<JointRun>, Embedd
 
     let mut snapshots = vec![as_tables(&table.snapshot())];
     let mut snapshot_epochs = vec![0];
-    type Logged = (usize, Tensor, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
+    type Logged = (
+        usize,
+        Tensor,
+        Vec<f64>,
+        Vec<f64>,
+        Vec<f64>,
+        Vec<f64>,
+        Vec<f64>,
+    );
     let mut logged: Vec<Logged> = Vec::new();
     let mut steps: Vec<Tensor> = Vec::new();
     for epoch in 1..=spec.train.epochs {
@@ -282,15 +337,26 @@ pub fn train(data: &IrisBatch, spec: &JointSpec) -> Result<Vec<JointRun>, Embedd
         }
         if spec.log_epochs.contains(&epoch) || epoch == spec.train.epochs {
             let t = as_tables(&table.snapshot());
-            let (train_acc, test_acc) = tch::no_grad(|| -> Result<_, EmbeddingsError> {
-                Ok((
-                    accuracy(&net.forward(&data.x_train), &t, &data.labels_train)?,
-                    accuracy(&net.forward(&data.x_test), &t, &data.labels_test)?,
-                ))
-            })?;
+            let (train_acc, test_acc, test_mae) =
+                tch::no_grad(|| -> Result<_, EmbeddingsError> {
+                    let test_pred = net.forward(&data.x_test);
+                    Ok((
+                        accuracy(&net.forward(&data.x_train), &t, &data.labels_train)?,
+                        accuracy(&test_pred, &t, &data.labels_test)?,
+                        mae(&test_pred, &lookup(&t, &data.y_test))?,
+                    ))
+                })?;
             let spread = crate::loss::spread(&t)?;
             let min_d = crate::loss::min_distance(&t)?;
-            logged.push((epoch, loss.detach(), spread, min_d, train_acc, test_acc));
+            logged.push((
+                epoch,
+                loss.detach(),
+                spread,
+                min_d,
+                train_acc,
+                test_acc,
+                test_mae,
+            ));
         }
     }
     let test_pred = tch::no_grad(|| net.forward(&data.x_test));
@@ -305,7 +371,7 @@ pub fn train(data: &IrisBatch, spec: &JointSpec) -> Result<Vec<JointRun>, Embedd
     let mut runs = Vec::new();
     for (k, &seed) in data.seeds.iter().enumerate() {
         let mut logs = Vec::new();
-        for (epoch, loss, spread, min_d, tr, te) in &logged {
+        for (epoch, loss, spread, min_d, tr, te, te_mae) in &logged {
             let l = host(loss)?;
             logs.push(JointLog {
                 epoch: *epoch,
@@ -314,6 +380,7 @@ pub fn train(data: &IrisBatch, spec: &JointSpec) -> Result<Vec<JointRun>, Embedd
                 min_distance: min_d[k],
                 train_accuracy: tr[k],
                 test_accuracy: te[k],
+                test_mae: te_mae[k],
             });
         }
         let base = k * n_snap * 6;

@@ -5,7 +5,7 @@ use std::time::Instant;
 use labkit::RunDir;
 
 use crate::iris::IrisBatch;
-use crate::params::{LabParams, Part};
+use crate::params::{LabParams, Part, ProtocolName};
 use crate::part2::ClassifierRun;
 use crate::part4::{pooled_variance, GaussianRun};
 use crate::report::checks;
@@ -87,6 +87,7 @@ pub fn run(params: &LabParams) -> Result<LabReport, EmbeddingsError> {
         part3: None,
         part4: None,
         part5: None,
+        quirks: Vec::new(),
         checks: Vec::new(),
         plots: Vec::new(),
         part_seconds: Vec::new(),
@@ -136,6 +137,7 @@ pub fn run(params: &LabParams) -> Result<LabReport, EmbeddingsError> {
             let runs =
                 crate::part4::run(&data, &proto.gaussian, proto.clip_to_labels, proto.nll_beta)?;
             figures::gaussian(&plot("part4_gaussian"), &runs[0], labels0)?;
+            figures::variances(&plot("part4_variances"), &runs[0], labels0)?;
             report.part4 = Some(part4_report(runs)?);
             lap(Part::Gaussian, &mut report.part_seconds);
         }
@@ -182,6 +184,15 @@ pub fn run(params: &LabParams) -> Result<LabReport, EmbeddingsError> {
             )?;
             report.part5 = Some(r);
             lap(Part::Joint, &mut report.part_seconds);
+        }
+        if proto.name == ProtocolName::Course {
+            let course = crate::quirks::CourseRuns {
+                part2: report.part2.as_ref(),
+                part3: report.part3.as_ref(),
+                part4: report.part4.as_ref(),
+                part5: report.part5.as_ref(),
+            };
+            report.quirks = crate::quirks::measure(&data, proto, &course)?;
         }
     }
     pb.finish_and_clear();

@@ -36,6 +36,7 @@ pub mod part3;
 pub mod part4;
 pub mod part5;
 pub mod plots;
+pub mod quirks;
 pub mod report;
 pub mod stats;
 pub mod summary;
@@ -50,6 +51,8 @@ pub enum EmbeddingsError {
     UnknownPart(String),
     #[error("epochs must be at least 1, got 0")]
     ZeroEpochs,
+    #[error("a network of {layers} layers needs {layers} activation flags, got {flags}")]
+    BadActivations { layers: usize, flags: usize },
     #[error("an ensemble needs at least one network")]
     EmptyEnsemble,
     #[error("the training fraction must lie strictly between 0 and 1, got {0}")]

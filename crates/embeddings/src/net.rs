@@ -20,7 +20,7 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
 
-use crate::params::{rng_for, Optimizer, TrainSpec};
+use crate::params::{rng_for, Hidden, Optimizer, TrainSpec};
 use crate::EmbeddingsError;
 
 /// Draws `n` numbers from `sample` as an f32 vector.
@@ -93,24 +93,50 @@ pub fn chunk_mean(v: &[f64], members: usize) -> Vec<f64> {
         .collect()
 }
 
-/// A fully connected ReLU network `sizes = [D, h1, …, out]`, one copy per seed.
+/// Whether each of the `layers` linear layers of a network is followed by
+/// ReLU, for the placement `hidden`. With `trunk` the network feeds heads, so
+/// its last layer is a hidden layer too; otherwise the last layer gives the
+/// outputs and never has an activation.
+pub fn relu_after(hidden: Hidden, layers: usize, trunk: bool) -> Vec<bool> {
+    // exercise(embeddings.classifier) begin
+    (0..layers)
+        .map(|k| {
+            let is_hidden = k + 1 < layers || trunk;
+            match hidden {
+                Hidden::Course => k == 0 && is_hidden,
+                Hidden::AllRelu => is_hidden,
+            }
+        })
+        .collect()
+    // exercise(embeddings.classifier) end
+}
+
+/// A fully connected network `sizes = [D, h1, …, out]`, one copy per seed,
+/// with ReLU after the layers `relu` marks.
 #[derive(Debug)]
 pub struct Mlp {
     /// (weight S × in × out, bias S × 1 × out) per layer.
     layers: Vec<(Tensor, Tensor)>,
-    /// Apply ReLU after the last layer too (a trunk feeding heads).
-    relu_out: bool,
+    /// Apply ReLU after layer k (one flag per layer; see [`relu_after`]).
+    relu: Vec<bool>,
 }
 
 impl Mlp {
     /// Creates the layers under `vs` with PyTorch's default initialisation,
-    /// seed s's weights drawn from `rngs[s]`.
+    /// seed s's weights drawn from `rngs[s]`; `relu` holds one flag per layer.
     pub fn new(
         vs: &nn::Path,
         sizes: &[usize],
-        relu_out: bool,
+        relu: &[bool],
         rngs: &mut [StdRng],
     ) -> Result<Self, EmbeddingsError> {
+        let n_layers = sizes.len().saturating_sub(1);
+        if relu.len() != n_layers {
+            return Err(EmbeddingsError::BadActivations {
+                layers: n_layers,
+                flags: relu.len(),
+            });
+        }
         let device = vs.device();
         let mut layers = Vec::new();
         for (k, pair) in sizes.windows(2).enumerate() {
@@ -124,19 +150,20 @@ impl Mlp {
                 vs.f_var_copy(&format!("b{}", k + 1), &b)?,
             ));
         }
-        Ok(Mlp { layers, relu_out })
+        Ok(Mlp {
+            layers,
+            relu: relu.to_vec(),
+        })
     }
 
     /// x (S × N × D) → S × N × out: each layer is b + h·w, one batched
-    /// product per layer (`baddbmm`), with ReLU between layers and after the
-    /// last one only when `relu_out`.
+    /// product per layer (`baddbmm`), followed by ReLU where `relu` says.
     pub fn forward(&self, x: &Tensor) -> Tensor {
         // exercise(embeddings.classifier) begin
-        let last = self.layers.len().saturating_sub(1);
         let mut h = x.shallow_clone();
-        for (k, (w, b)) in self.layers.iter().enumerate() {
+        for ((w, b), &relu) in self.layers.iter().zip(&self.relu) {
             h = b.baddbmm(&h, w, 1.0, 1.0);
-            if k < last || self.relu_out {
+            if relu {
                 h = h.relu();
             }
         }
@@ -145,8 +172,9 @@ impl Mlp {
     }
 }
 
-/// The Gaussian model of part 4: a trunk 4→100→100 (ReLU) with a mean head
-/// (100→2) and a variance head (100→2, softplus). Its variables live under
+/// The Gaussian model of part 4: a trunk 4→100→100 with a mean head
+/// (100→2) and a variance head (100→2, softplus); ReLU in the trunk as
+/// `hidden` places it (the course's: after the first layer only). Its variables live under
 /// `trunk/`, `mean/` and `var/` (`w1`, `b1`, … in each), created in that
 /// order from the same RNGs.
 #[derive(Debug)]
@@ -161,14 +189,16 @@ impl GaussianNet {
         vs: &nn::Path,
         sizes: &[usize],
         out: usize,
+        hidden: Hidden,
         rngs: &mut [StdRng],
     ) -> Result<Self, EmbeddingsError> {
         // exercise(embeddings.gaussian) begin
         let h = sizes.last().copied().unwrap_or(1);
+        let trunk_relu = relu_after(hidden, sizes.len().saturating_sub(1), true);
         Ok(GaussianNet {
-            trunk: Mlp::new(&(vs / "trunk"), sizes, true, rngs)?,
-            mean: Mlp::new(&(vs / "mean"), &[h, out], false, rngs)?,
-            var: Mlp::new(&(vs / "var"), &[h, out], false, rngs)?,
+            trunk: Mlp::new(&(vs / "trunk"), sizes, &trunk_relu, rngs)?,
+            mean: Mlp::new(&(vs / "mean"), &[h, out], &[false], rngs)?,
+            var: Mlp::new(&(vs / "var"), &[h, out], &[false], rngs)?,
         })
         // exercise(embeddings.gaussian) end
     }
@@ -221,6 +251,25 @@ impl Fitted {
             .last()
             .map(Vec::as_slice)
             .ok_or(EmbeddingsError::ZeroEpochs)
+    }
+
+    /// Seed `s`'s loss as the course's notebooks print it: at steps
+    /// 0, `every`, 2·`every`, … (0-based, the loss computed before that
+    /// step's update), and at the last step; the `members` of an ensemble
+    /// are averaged.
+    pub fn course_log(&self, s: usize, members: usize, every: usize) -> Vec<(usize, f64)> {
+        let last = self.losses.len().saturating_sub(1);
+        self.losses
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % every.max(1) == 0 || *i == last)
+            .map(|(i, row)| {
+                (
+                    i,
+                    chunk_mean(row, members).get(s).copied().unwrap_or(f64::NAN),
+                )
+            })
+            .collect()
     }
 }
 
@@ -281,11 +330,30 @@ mod tests {
     }
 
     #[test]
+    fn relu_placement_course_and_all_relu() {
+        // the course: relu(fc1) → fc2 → fc3; all-ReLU: relu(fc1) → relu(fc2) → fc3
+        assert_eq!(relu_after(Hidden::Course, 3, false), [true, false, false]);
+        assert_eq!(relu_after(Hidden::AllRelu, 3, false), [true, true, false]);
+        // a trunk feeding heads: its last layer is hidden
+        assert_eq!(relu_after(Hidden::AllRelu, 2, true), [true, true]);
+        assert_eq!(relu_after(Hidden::Course, 2, true), [true, false]);
+        let vs = VarStore::new(Device::Cpu);
+        let err = Mlp::new(&vs.root(), &[4, 3, 2], &[true], &mut rngs(&[1]));
+        assert!(matches!(
+            err,
+            Err(EmbeddingsError::BadActivations {
+                layers: 2,
+                flags: 1
+            })
+        ));
+    }
+
+    #[test]
     fn a_seed_does_not_depend_on_its_batch_and_init_matches_pytorch_bounds() {
         let x = Tensor::ones([1, 2, 4], (Kind::Float, Device::Cpu));
         let run = |seeds: &[u64]| {
             let vs = VarStore::new(Device::Cpu);
-            let m = Mlp::new(&vs.root(), &[4, 100, 3], false, &mut rngs(seeds)).unwrap();
+            let m = Mlp::new(&vs.root(), &[4, 100, 3], &[true, false], &mut rngs(seeds)).unwrap();
             let out = m.forward(&x.expand([seeds.len() as i64, 2, 4], false));
             (vs, m, out)
         };
@@ -312,7 +380,7 @@ mod tests {
             let s = seeds.len() as i64;
             let vs = VarStore::new(Device::Cpu);
             let mut r = rngs(seeds);
-            let m = Mlp::new(&vs.root(), &[4, 8, 2], false, &mut r).unwrap();
+            let m = Mlp::new(&vs.root(), &[4, 8, 2], &[true, false], &mut r).unwrap();
             let xs = x.expand([s, 2, 4], false);
             let f = fit(&vs, &spec, &xs, &mut r, "test", |x| {
                 per_seed_mean(&(m.forward(x) - &target).square())
@@ -331,7 +399,7 @@ mod tests {
     fn variance_head_is_positive() {
         let vs = VarStore::new(Device::Cpu);
         let mut r = rngs(&[0, 1, 2]);
-        let m = GaussianNet::new(&vs.root(), &[4, 10, 10], 2, &mut r).unwrap();
+        let m = GaussianNet::new(&vs.root(), &[4, 10, 10], 2, Hidden::AllRelu, &mut r).unwrap();
         let x = per_seed(&mut r, &[7, 4], Device::Cpu, |r| 3.0 * std_normal(r));
         let (mu, var) = m.forward(&x);
         assert_eq!(mu.size(), vec![3, 7, 2]);

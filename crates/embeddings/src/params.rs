@@ -73,6 +73,17 @@ pub enum Optimizer {
     AdamW,
 }
 
+/// Where a network applies ReLU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hidden {
+    /// The course's networks: ReLU after the first layer only,
+    /// `relu(fc1) → fc2 → fc3` (no activation after the second layer).
+    Course,
+    /// ReLU after every hidden layer: `relu(fc1) → relu(fc2) → fc3`.
+    AllRelu,
+}
+
 /// How one network is trained: whole-batch steps on the training flowers.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct TrainSpec {
@@ -87,6 +98,12 @@ pub struct TrainSpec {
     /// Networks trained per seed from different initial weights; their
     /// predictions are averaged (1 = a single network).
     pub ensemble: usize,
+    /// Where the network applies ReLU.
+    pub hidden: Hidden,
+    /// Part 2: apply softmax to the logits before the cross-entropy, which
+    /// applies it again (the course's classifier ends in a softmax layer and
+    /// is trained with `nn.CrossEntropyLoss`).
+    pub softmax_twice: bool,
 }
 
 impl TrainSpec {
@@ -98,7 +115,21 @@ impl TrainSpec {
             epochs,
             input_noise: 0.0,
             ensemble: 1,
+            hidden: Hidden::Course,
+            softmax_twice: false,
         }
+    }
+
+    /// The same with ReLU placed as `hidden` says.
+    pub const fn with_hidden(mut self, hidden: Hidden) -> Self {
+        self.hidden = hidden;
+        self
+    }
+
+    /// The same with (`true`) or without the course's second softmax.
+    pub const fn with_softmax_twice(mut self, twice: bool) -> Self {
+        self.softmax_twice = twice;
+        self
     }
 
     /// The same with input jitter of standard deviation `noise`.
@@ -161,6 +192,8 @@ impl Protocol {
     /// The notebooks' protocol: raw features, an unstratified split (as
     /// `train_test_split`), SGD lr 0.01 for parts 2, 3 and 5, AdamW lr 1e-3
     /// (PyTorch's default weight decay 0.01) for part 4; 1,000 epochs each.
+    /// The notebooks' networks: no activation after the second layer, and a
+    /// classifier that applies softmax twice.
     pub const fn course() -> Self {
         Protocol {
             name: ProtocolName::Course,
@@ -168,7 +201,7 @@ impl Protocol {
             standardize: false,
             clip_to_labels: false,
             nll_beta: 0.0,
-            classifier: TrainSpec::new(Optimizer::Sgd, 0.01, 0.0, 1000),
+            classifier: TrainSpec::new(Optimizer::Sgd, 0.01, 0.0, 1000).with_softmax_twice(true),
             regression: TrainSpec::new(Optimizer::Sgd, 0.01, 0.0, 1000),
             gaussian: TrainSpec::new(Optimizer::AdamW, 1e-3, 0.01, 1000),
             joint: TrainSpec::new(Optimizer::Sgd, 0.01, 0.0, 1000),
@@ -182,7 +215,8 @@ impl Protocol {
     /// - the regressions: 2,000 epochs, Adam lr 1e-3 for the MSE one, AdamW's
     ///   weight decay raised to 0.1, and input jitter (Gaussian noise of
     ///   0.1 cm added to the training features at every epoch);
-    /// - regression outputs clipped to the range of the label points.
+    /// - regression outputs clipped to the range of the label points;
+    /// - ReLU after every hidden layer, and softmax applied once.
     pub const fn improved() -> Self {
         Protocol {
             name: ProtocolName::Improved,
@@ -190,10 +224,15 @@ impl Protocol {
             standardize: false,
             clip_to_labels: true,
             nll_beta: 0.0,
-            classifier: TrainSpec::new(Optimizer::Sgd, 0.003, 0.0, 1000),
-            regression: TrainSpec::new(Optimizer::Adam, 1e-3, 0.0, 2000).with_noise(0.1),
-            gaussian: TrainSpec::new(Optimizer::AdamW, 1e-3, 0.1, 2000).with_noise(0.1),
-            joint: TrainSpec::new(Optimizer::Sgd, 0.01, 0.0, 1000),
+            classifier: TrainSpec::new(Optimizer::Sgd, 0.003, 0.0, 1000)
+                .with_hidden(Hidden::AllRelu),
+            regression: TrainSpec::new(Optimizer::Adam, 1e-3, 0.0, 2000)
+                .with_noise(0.1)
+                .with_hidden(Hidden::AllRelu),
+            gaussian: TrainSpec::new(Optimizer::AdamW, 1e-3, 0.1, 2000)
+                .with_noise(0.1)
+                .with_hidden(Hidden::AllRelu),
+            joint: TrainSpec::new(Optimizer::Sgd, 0.01, 0.0, 1000).with_hidden(Hidden::AllRelu),
         }
     }
 
@@ -224,6 +263,9 @@ pub fn rng_for(seed: u64, stream: u64) -> rand::rngs::StdRng {
     use rand::SeedableRng;
     rand::rngs::StdRng::seed_from_u64(seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
+
+/// The course's notebooks print the loss every this many steps.
+pub const LOG_EVERY: usize = 100;
 
 /// Flowers per class in Iris.
 pub const PER_CLASS: usize = 50;

@@ -1,15 +1,12 @@
 //! Part 4: Gaussian regression onto the label embedding of part 3.
 //!
-//! A trunk 4→100→100 (ReLU) feeds a mean head (100→2) and a variance head
-//! (100→2, softplus); the loss is the Gaussian negative log-likelihood
-//! (`nn.GaussianNLLLoss`). Course protocol: AdamW lr 1e-3, 1,000 epochs.
-//! The notebook reported a test MAE of 0.0631 on one split; over 10 seeded
-//! splits PyTorch gives 0.100 ± 0.044. Here, seeds 100–109: 0.139 ± 0.101
-//! (seed 100: 0.088); improved protocol 0.074 ± 0.046. The question: is the
-//! predicted variance larger where the classes overlap (versicolor/virginica)
-//! and on the flowers the model gets wrong? Here: versicolor/virginica get a
-//! median 14× the variance of setosa; misclassified flowers 1.4× that of the
-//! correct ones (higher on 8 of 10 seeds).
+//! A trunk 4→100→100 (the course's: ReLU after the first layer only) feeds a
+//! mean head (100→2) and a variance head (100→2, softplus); the loss is the
+//! Gaussian negative log-likelihood (`nn.GaussianNLLLoss`). Course protocol:
+//! AdamW lr 1e-3, 1,000 epochs. The question: is the predicted variance
+//! larger where the classes overlap (versicolor/virginica) and on the
+//! flowers the model gets wrong? The run answers with numbers
+//! (labs/embeddings.md).
 
 use serde::Serialize;
 use tch::{nn::VarStore, Kind};
@@ -17,7 +14,7 @@ use tch::{nn::VarStore, Kind};
 use crate::iris::IrisBatch;
 use crate::loss::{clip_to_labels, gaussian_nll_per_seed, lookup, mae, nearest_label};
 use crate::net::{chunk_mean, fit, member_mean, member_rngs, per_member, GaussianNet};
-use crate::params::TrainSpec;
+use crate::params::{TrainSpec, LOG_EVERY};
 use crate::part2::labels_by_seed;
 use crate::part3::{label_embedding, rows};
 use crate::EmbeddingsError;
@@ -35,6 +32,8 @@ pub struct GaussianRun {
     pub mae: f64,
     pub nearest_accuracy: f64,
     pub final_loss: f64,
+    /// The loss at the course's print schedule (step, loss).
+    pub loss_log: Vec<(usize, f64)>,
     /// Mean predicted variance (both coordinates) on all test flowers.
     pub var_all: Option<f64>,
     /// … on those the nearest label point classifies correctly
@@ -52,6 +51,9 @@ pub struct GaussianRun {
     /// Predicted variance per test flower (mean of the two coordinates).
     #[serde(skip)]
     pub variances: Vec<f64>,
+    /// Predicted variance per test flower and coordinate (var_0, var_1).
+    #[serde(skip)]
+    pub variances_xy: Vec<Vec<f64>>,
     #[serde(skip)]
     pub correct: Vec<bool>,
     /// True species per test flower.
@@ -79,7 +81,7 @@ pub fn run(
     let k = spec.ensemble;
     let mut rngs = member_rngs(&data.seeds, STREAM, k);
     let vs = VarStore::new(device);
-    let net = GaussianNet::new(&vs.root(), &TRUNK, 2, &mut rngs)?;
+    let net = GaussianNet::new(&vs.root(), &TRUNK, 2, spec.hidden, &mut rngs)?;
     let member_target = per_member(&target, k);
     let fitted = fit(
         &vs,
@@ -123,6 +125,7 @@ pub fn run(
             mae: test_mae[s],
             nearest_accuracy: perf.accuracy,
             final_loss: final_loss[s],
+            loss_log: fitted.course_log(s, k, LOG_EVERY),
             var_all: mean_where(&variances, |_| true),
             var_correct: mean_where(&variances, |i| correct[i]),
             var_wrong: mean_where(&variances, |i| !correct[i]),
@@ -131,6 +134,7 @@ pub fn run(
             var_versicolor_virginica: mean_where(&variances, |i| y[i] != 0),
             label_embedding: rows(&table.get(i))?,
             predictions: rows(&mu.get(i))?,
+            variances_xy: rows(&var.get(i))?,
             variances,
             correct,
             labels: y.clone(),
@@ -165,10 +169,11 @@ mod tests {
         tch::set_num_threads(1);
         let data = IrisBatch::new(&[100, 101], 0.2, false, false, tch::Device::Cpu).unwrap();
         let runs = run(&data, &Protocol::course().gaussian, false, 0.0).unwrap();
-        // Measured: MAE 0.088 / 0.095, nearest-point accuracy 0.925 / 0.975;
-        // variance on setosa 0.003 / 0.001, on versicolor and virginica 0.018 / 0.013.
+        // Measured (the course's trunk, no ReLU after its second layer): MAE
+        // 0.119 / 0.138, nearest-point accuracy 0.950 / 0.983; variance on
+        // setosa 0.017 / 0.002, on versicolor and virginica 0.061 / 0.043.
         assert!(
-            runs[0].mae < 0.11 && runs[1].mae < 0.12,
+            runs[0].mae < 0.14 && runs[1].mae < 0.16,
             "{} {}",
             runs[0].mae,
             runs[1].mae

@@ -83,6 +83,9 @@ pub struct LabReport {
     pub part3: Option<Part3Report>,
     pub part4: Option<Part4Report>,
     pub part5: Option<Part5Report>,
+    /// Course protocol only: each quirk of the course's code against the
+    /// same run with it fixed.
+    pub quirks: Vec<crate::quirks::QuirkEffect>,
     /// The lab's goals: the course protocol against PyTorch's figures,
     /// the improved protocol against the notebooks' single numbers.
     pub checks: Vec<Check>,

@@ -20,23 +20,27 @@ fn quick_run_writes_every_part_its_figures_and_metrics() {
     assert_eq!(m["part1"]["padding_zero_before"], true);
     assert_eq!(m["part1"]["padding_zero_after"], true);
     assert_eq!(m["part1"]["after"][5], serde_json::json!([0.0, 0.0]));
-    // Seed 100 after 300 epochs, measured: accuracy 0.983; MSE regression MAE
-    // 0.244 with nearest-point accuracy 0.950; Gaussian MAE 0.105.
-    assert!(num(&m, "/part2/accuracy/default_seed") >= 0.95);
+    // Seed 100 after 300 epochs, measured: accuracy 0.767 (the course's double
+    // softmax learns slowly); MSE regression MAE 0.241 with nearest-point
+    // accuracy 0.950; Gaussian MAE 0.118.
+    assert!(num(&m, "/part2/accuracy/default_seed") >= 0.7);
     assert_eq!(
         m["part2"]["runs"][0]["confusion"].as_array().map(Vec::len),
         Some(3)
     );
     assert!(num(&m, "/part3/mae/default_seed") <= 0.3);
     assert!(num(&m, "/part3/nearest_accuracy/default_seed") >= 0.9);
-    assert!(num(&m, "/part4/mae/default_seed") <= 0.13);
+    assert!(num(&m, "/part4/mae/default_seed") <= 0.15);
+    // the course's quirks, each fixed alone: parts 2 (three variants × two
+    // numbers), 3, 4 and 5 (three numbers)
+    assert_eq!(m["quirks"].as_array().map(Vec::len), Some(11));
     assert_eq!(
         m["part2"]["accuracy"]["values"].as_array().map(Vec::len),
         Some(2)
     );
-    // Part 5: the fast naive table collapses (measured: last spread 7.7 % of
-    // the first), the chosen remedy keeps its rows ≥ 0.5 apart (measured 0.76)
-    // at test accuracy ≥ part 2's − 0.03 (measured 0.979 against 0.954).
+    // Part 5: the fast naive table collapses (measured: last spread 7.9 % of
+    // the first), the chosen remedy keeps its rows ≥ 0.5 apart (measured 0.79)
+    // at test accuracy ≥ part 2's − 0.03 (measured 0.975 against 0.700).
     assert_eq!(m["part5"]["chosen"], "margin");
     let checks = m["checks"].as_array().expect("checks");
     for c in checks {
@@ -49,7 +53,7 @@ fn quick_run_writes_every_part_its_figures_and_metrics() {
     for p in m["plots"].as_array().expect("plots") {
         run.assert_plot(p.as_str().expect("plot name"));
     }
-    assert_eq!(m["plots"].as_array().map(Vec::len), Some(8));
+    assert_eq!(m["plots"].as_array().map(Vec::len), Some(9));
     run.assert_no_temp_files();
     let out = run.stdout();
     assert!(out.contains("mean ± std (2 seeds)") && out.contains("part 5(b)"));
