@@ -111,6 +111,8 @@ pub fn variances(path: &Path, run: &GaussianRun, labels: &[usize]) -> Result<(),
         "predicted variances var_0 vs var_1 of the test flowers (seed {})",
         run.seed
     ));
+    c.x_label = "var_0 (predicted variance, first coordinate)".into();
+    c.y_label = "var_1 (predicted variance, second coordinate)".into();
     for ((v, &y), &ok) in run.variances_xy.iter().zip(labels).zip(&run.correct) {
         if let [v0, v1] = v.as_slice() {
             let m = Marker::dot((*v0, *v1), 4, class_color(y));

@@ -97,6 +97,14 @@ pub fn measure(
             course: p3.mae.clone(),
             fixed: over(runs.iter().map(|r| r.mae).collect())?,
         });
+        out.push(QuirkEffect {
+            quirk: NO_RELU,
+            fix: ADD_RELU,
+            part: Part::Regression.number(),
+            quantity: "nearest-point accuracy",
+            course: p3.nearest_accuracy.clone(),
+            fixed: over(runs.iter().map(|r| r.nearest_accuracy).collect())?,
+        });
     }
     if let Some(p4) = course.part4 {
         let spec = proto.gaussian.with_hidden(Hidden::AllRelu);
