@@ -60,6 +60,11 @@ pub struct Fcann2Params {
     pub lambda: f64,
     /// Compute and report the loss every this many steps (and after the last one).
     pub log_every: usize,
+    /// Minimise the course's summed loss Σ NLL + λ/2·(‖W1‖² + ‖W2‖²) instead
+    /// of the mean NLL + λ/2·(…): its gradient is N times larger in the NLL
+    /// term, which is gradient descent on the mean with δ·N and λ/N (exactly
+    /// how [`Trainer`] takes the step); the reported loss is the sum.
+    pub loss_sum: bool,
 }
 
 impl Default for Fcann2Params {
@@ -71,6 +76,7 @@ impl Default for Fcann2Params {
             delta: 0.05,
             lambda: 1e-3,
             log_every: 100,
+            loss_sum: false,
         }
     }
 }

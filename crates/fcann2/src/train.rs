@@ -16,6 +16,9 @@ pub struct Trainer<'a> {
     y: &'a [usize],
     delta: f64,
     lambda: f64,
+    /// The reported loss is the mean-convention loss times this (N for the
+    /// summed loss, 1 for the mean).
+    loss_scale: f64,
     model: Fcann2Model,
     ws: Workspace,
 }
@@ -46,11 +49,19 @@ impl<'a> Trainer<'a> {
         params.check()?;
         check_fit(x, y, &model)?;
         let ws = Workspace::new(x.nrows(), &model);
+        // Σ NLL + λ/2‖W‖² = N·(mean NLL + (λ/N)/2‖W‖²): its gradient step with
+        // δ is the mean's step with δ·N and λ/N.
+        let n = if params.loss_sum {
+            x.nrows() as f64
+        } else {
+            1.0
+        };
         Ok(Trainer {
             x,
             y,
-            delta: params.delta,
-            lambda: params.lambda,
+            delta: params.delta * n,
+            lambda: params.lambda / n,
+            loss_scale: n,
             model,
             ws,
         })
@@ -82,7 +93,7 @@ impl<'a> Trainer<'a> {
     /// weights before this step's update).
     pub fn step_with_loss(&mut self) -> f64 {
         self.forward_backward();
-        let loss = self.ws.loss(&self.model, self.y, self.lambda);
+        let loss = self.ws.loss(&self.model, self.y, self.lambda) * self.loss_scale;
         self.update();
         loss
     }

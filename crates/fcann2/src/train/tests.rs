@@ -186,3 +186,53 @@ fn lab_setting_on_the_default_seed() {
     let (first, last) = (log.initial_loss, log.final_loss);
     assert!(last < 0.6 * first, "loss {first} -> {last}");
 }
+
+/// The course's summed loss: the reported loss is Σ NLL + λ/2·‖W‖² (N times
+/// the mean NLL), and one step moves a weight by −δ times the summed loss's
+/// derivative, checked against central finite differences of that loss.
+#[test]
+fn the_summed_loss_convention_steps_down_the_summed_loss() {
+    let (x, y, mut rng) = lab_data(7);
+    let p = Fcann2Params {
+        delta: 1e-3,
+        lambda: 0.01,
+        loss_sum: true,
+        ..Fcann2Params::default()
+    };
+    let m0 = Fcann2Model::init(x.ncols(), 4, 2, &mut rng).unwrap();
+    let summed = |m: &Fcann2Model| {
+        Trainer::from_model(x.view(), &y, &p, m.clone())
+            .unwrap()
+            .step_with_loss()
+    };
+    // the summed loss is N times the mean NLL plus the same λ/2·‖W‖²
+    let mean = Fcann2Params {
+        loss_sum: false,
+        ..p
+    };
+    let l_mean = Trainer::from_model(x.view(), &y, &mean, m0.clone())
+        .unwrap()
+        .step_with_loss();
+    let reg = p.lambda / 2.0 * m0.weight_norm_sq();
+    let n = x.nrows() as f64;
+    assert!(
+        ((summed(&m0) - reg) - n * (l_mean - reg)).abs() < 1e-9 * n,
+        "Σ NLL = N · mean NLL"
+    );
+    let mut t = Trainer::from_model(x.view(), &y, &p, m0.clone()).unwrap();
+    t.step();
+    let m1 = t.into_model();
+    let eps = 1e-6;
+    for (i, j) in [(0, 0), (1, 2), (0, 3)] {
+        let mut plus = m0.clone();
+        plus.w1[[i, j]] += eps;
+        let mut minus = m0.clone();
+        minus.w1[[i, j]] -= eps;
+        let fd = (summed(&plus) - summed(&minus)) / (2.0 * eps);
+        let step = (m0.w1[[i, j]] - m1.w1[[i, j]]) / p.delta;
+        assert!(
+            (fd - step).abs() < 1e-4 * (1.0 + fd.abs()),
+            "∂L/∂W1[{i},{j}]: finite differences {fd} vs step {step}"
+        );
+    }
+}
