@@ -81,6 +81,9 @@ struct Args {
     /// Decision surface sampled on GRID × GRID points
     #[arg(long, default_value_t = lab_default().grid)]
     grid: usize,
+    /// Do not write training.gif (the reference SVM's surface as its solver converges)
+    #[arg(long)]
+    no_gif: bool,
     #[command(subcommand)]
     cmd: Option<Cmd>,
 }
@@ -199,6 +202,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             ..default.train
         },
         grid: args.grid,
+        animate: !args.no_gif,
         device: args.device.resolve()?,
         out: args.common.out_dir("ksvm_wrap"),
         ..default
@@ -210,8 +214,14 @@ fn run(args: Args) -> anyhow::Result<()> {
     let report = lab::run_lab(&cfg)
         .with_context(|| format!("ksvm_wrap run failed (output folder {})", cfg.out.display()))?;
     println!("\n{}", lab::tables::summary(&cfg, &report));
+    let gif = report
+        .reference
+        .animation
+        .as_ref()
+        .map(|g| format!(" and {g}"))
+        .unwrap_or_default();
     println!(
-        "wrote {}/metrics.json and {}/{}; total {:.1} s",
+        "wrote {}/metrics.json, {}/{}{gif}; total {:.1} s",
         cfg.out.display(),
         cfg.out.display(),
         report.reference.plot,

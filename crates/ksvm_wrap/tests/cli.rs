@@ -58,6 +58,17 @@ fn quick_lab_run_writes_metrics_and_the_surface_with_support_vectors() {
     assert!(support.iter().all(|i| i.as_u64().is_some_and(|i| i < 60)));
     // The plot with the surface and the support vectors drawn large.
     assert_eq!(r["plot"], "surface.png");
+    // The animation: one frame per looser tolerance, then the run's own,
+    // whose SVM is the reference run's (measured: 26 SVs at tolerance 2).
+    assert_eq!(r["animation"], "training.gif");
+    run.assert_plot("training.gif");
+    let frames = r["frames"].as_array().expect("frames");
+    assert_eq!(frames.len(), 10);
+    let last = &frames[frames.len() - 1];
+    assert_eq!(last[0], config["svm"]["tol"]);
+    assert!(close(last[1].as_f64().unwrap_or(0.0), 56.0 / 60.0));
+    assert_eq!(last[2], 46);
+    assert!(frames[0][2].as_u64().unwrap_or(99) < 46, "{:?}", frames[0]);
     run.assert_plot("surface.png");
 
     // The comparison over 3 data sets per setting (seed 100). The SVM,

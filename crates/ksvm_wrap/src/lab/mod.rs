@@ -17,7 +17,7 @@ use tch::Device;
 
 use crate::{KsvmError, KsvmParams};
 pub use compare::{DatasetRun, ModelSummary, SettingReport, Stats};
-pub use reference::{draw_dataset, ReferenceReport};
+pub use reference::{draw_dataset, ReferenceReport, TOLERANCES};
 
 /// Everything a lab run needs; [`LabConfig::check`] validates it before any work.
 #[derive(Debug, Clone, Serialize)]
@@ -45,6 +45,9 @@ pub struct LabConfig {
     pub format: PlotFormat,
     /// The decision surface is sampled on grid × grid points.
     pub grid: usize,
+    /// Write `training.gif`: the reference SVM's surface as its solver
+    /// converges (see [`reference::TOLERANCES`]).
+    pub animate: bool,
 }
 
 impl Default for LabConfig {
@@ -78,6 +81,7 @@ impl Default for LabConfig {
             out: labkit::default_out("ksvm_wrap"),
             format: PlotFormat::Png,
             grid: 256,
+            animate: true,
         }
     }
 }

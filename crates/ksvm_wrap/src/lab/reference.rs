@@ -55,6 +55,55 @@ pub struct ReferenceReport {
     pub support: Vec<usize>,
     pub fit_seconds: f64,
     pub plot: String,
+    /// `training.gif`, when written: one frame per tolerance of
+    /// [`TOLERANCES`] down to the run's own, with what the SVM of that frame
+    /// gets (tolerance, accuracy, support vectors).
+    pub animation: Option<String>,
+    pub frames: Vec<(f64, f64, usize)>,
+}
+
+/// The stopping tolerances of the animation's frames, loosest first. SMO
+/// stops once no pair of multipliers violates the optimality conditions by
+/// more than the tolerance; a deterministic solver stopped earlier returns
+/// an earlier point of the same run, so the frames show the decision
+/// surface as training converges. The last frame is the run's own tolerance.
+pub const TOLERANCES: [f64; 9] = [2.0, 1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005];
+
+/// The animation's frames: the SVM fitted with each tolerance of
+/// [`TOLERANCES`] looser than `cfg.svm.tol`, then with `cfg.svm.tol` itself.
+fn animation_frames(
+    cfg: &LabConfig,
+    x: ndarray::ArrayView2<f64>,
+    y: &[usize],
+    rect: Rect,
+) -> Result<(Vec<Figure2d>, Vec<(f64, f64, usize)>), KsvmError> {
+    let tols: Vec<f64> = TOLERANCES
+        .iter()
+        .copied()
+        .filter(|&t| t > cfg.svm.tol)
+        .chain(std::iter::once(cfg.svm.tol))
+        .collect();
+    let c = cfg.reference.c;
+    let grid = cfg.grid.min(128);
+    let (mut frames, mut stats) = (Vec::new(), Vec::new());
+    for tol in tols {
+        let params = crate::KsvmParams { tol, ..cfg.svm };
+        let svm = KSVMWrap::fit(x, y, &params)?;
+        let pred = svm.predict(x)?;
+        let acc = metrics::eval_perf_multi(&pred, y, Some(c))?.accuracy;
+        let support = svm.support();
+        let title = format!(
+            "SMO stopped at tolerance {tol}: accuracy {acc:.3}, {} SVs",
+            support.len()
+        );
+        frames.push(
+            Figure2d::new(title)
+                .with_surface(svm_surface(&svm, rect, grid, c)?)
+                .with_data(graph_data(x, y, &pred, &support)?),
+        );
+        stats.push((tol, acc, support.len()));
+    }
+    Ok((frames, stats))
 }
 
 /// The SVM on the reference data set (seed `cfg.seed`): metrics and the surface plot.
@@ -70,7 +119,8 @@ pub fn run_reference(cfg: &LabConfig, dir: &RunDir) -> Result<ReferenceReport, K
     let ap = metrics::average_precision_of_proba(svm.class_scores(x.view(), spec.c)?.view(), &y)?;
     let support = svm.support();
 
-    let surface = svm_surface(&svm, Rect::around(x.view(), 0.1)?, cfg.grid, spec.c)?;
+    let rect = Rect::around(x.view(), 0.1)?;
+    let surface = svm_surface(&svm, rect, cfg.grid, spec.c)?;
     let plot = format!("surface.{}", cfg.format.ext());
     let kernel = match svm.kernel() {
         ResolvedKernel::Rbf { gamma } => format!("RBF γ = {gamma:.3}"),
@@ -86,6 +136,14 @@ pub fn run_reference(cfg: &LabConfig, dir: &RunDir) -> Result<ReferenceReport, K
         .with_surface(surface)
         .with_data(graph_data(x.view(), &y, &pred, &support)?)
         .save(&dir.path(&plot))?;
+    let (animation, frames) = if cfg.animate {
+        let (figs, stats) = animation_frames(cfg, x.view(), &y, rect)?;
+        let name = "training.gif".to_string();
+        data::plot::save_gif(&dir.path(&name), (520, 480), 400, &figs)?;
+        (Some(name), stats)
+    } else {
+        (None, Vec::new())
+    };
 
     Ok(ReferenceReport {
         data: spec,
@@ -101,6 +159,8 @@ pub fn run_reference(cfg: &LabConfig, dir: &RunDir) -> Result<ReferenceReport, K
         support,
         fit_seconds,
         plot,
+        animation,
+        frames,
     })
 }
 
