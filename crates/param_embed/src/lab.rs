@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::config::{LabConfig, Routine};
 use crate::grid::{save_sweep, Panel, SweepFigure};
 use crate::model::Head;
-use crate::phase::Phase;
+use crate::phase::{Phase, PhaseLog};
 use crate::quality::{quality, Quality};
 use crate::routines::{self, Fitted, Labelled};
 use crate::transforms::Pca;
@@ -100,11 +100,13 @@ fn q_json(q: &Quality) -> Value {
     json!({ "knn5": q.knn5, "trustworthiness": q.trustworthiness })
 }
 
+/// The embedding of the training images, of the held-out images, and the
+/// held-out quality.
 fn embed_quality(
     f: &Fitted,
     d: &Sets,
     cfg: &LabConfig,
-) -> Result<(Array2<f64>, Quality), EmbedError> {
+) -> Result<(Array2<f64>, Array2<f64>, Quality), EmbedError> {
     let tr = f.net.apply(d.train_x.view(), Head::Embed)?;
     let he = f.net.apply(d.held_x.view(), Head::Embed)?;
     let q = quality(
@@ -115,7 +117,42 @@ fn embed_quality(
         &d.held_y,
         cfg.device,
     )?;
-    Ok((he, q))
+    Ok((tr, he, q))
+}
+
+/// The course's printed losses (sums over an epoch's batches), first and
+/// last epoch, by routine and phase name (for the hybrid: by weight).
+/// (As the course prints them.)
+pub const COURSE_LOSSES: [(&str, &str, &str, &str); 4] = [
+    ("umap", "spectral init", "15.80", "0.457"),
+    ("umap", "UMAP", "3.60", "2.158"),
+    ("hybrid", "w = 0", "23.37", "0.99"),
+    ("hybrid", "w = 500", "71.36", "30.71"),
+];
+
+/// One line per phase: the loss of its first and last epoch as the course
+/// prints it (sum over the epoch's batches) and as a mean per batch, with
+/// the course's values where it gives them (`key`: the phase name, or
+/// "w = W" in the hybrid sweep).
+pub fn loss_lines(routine: &str, key: &str, log: &PhaseLog) -> String {
+    let (Some(s0), Some(s1), Some(m0), Some(m1)) = (
+        log.loss_sums.first(),
+        log.loss_sums.last(),
+        log.losses.first(),
+        log.losses.last(),
+    ) else {
+        return String::new();
+    };
+    let course = COURSE_LOSSES
+        .iter()
+        .find(|(r, k, _, _)| *r == routine && *k == key)
+        .map(|(_, _, a, b)| format!("; course: {a} → {b}"))
+        .unwrap_or_default();
+    format!(
+        "  {key}: loss summed over the epoch's {} batches {s0:.4} → {s1:.4} \
+         (mean per batch {m0:.4} → {m1:.4}){course}\n",
+        log.batches
+    )
 }
 
 fn plot<'a>(
@@ -202,17 +239,32 @@ pub fn run_lab(cfg: &LabConfig) -> Result<Value, EmbedError> {
                     "parametric UMAP",
                 )
             };
-            let (he, q) = embed_quality(&f, &d, cfg)?;
+            let (tr, he, q) = embed_quality(&f, &d, cfg)?;
             let name = cfg.routine.name();
+            // the course's figure: the training images
             let file = plot(
                 &dir,
                 cfg,
                 name,
-                &format!("{title}: held-out images"),
+                &format!("{title}: the {} training images", d.train_x.nrows()),
+                tr.view(),
+                &d.train_y,
+            )?;
+            m["plots"][name] = json!(file);
+            let held_name = format!("{name}_held_out");
+            let file = plot(
+                &dir,
+                cfg,
+                &held_name,
+                &format!(
+                    "{title}: {} held-out images ({})",
+                    d.held_x.nrows(),
+                    d.held_from
+                ),
                 he.view(),
                 &d.held_y,
             )?;
-            m["plots"][name] = json!(file);
+            m["plots"][held_name] = json!(file);
             m["embedding"] = q_json(&q);
             m["phases"] = json!(f.logs);
             m["relation_seconds"] = json!(f.relation_seconds);
@@ -222,31 +274,24 @@ pub fn run_lab(cfg: &LabConfig) -> Result<Value, EmbedError> {
                 "{title}: 5-NN {:.4}, trustworthiness {:.4}; relations {:.1} s, training {:.1} s",
                 q.knn5, q.trustworthiness, f.relation_seconds, f.train_seconds
             );
+            for log in &f.logs {
+                print!("{}", loss_lines(name, &log.name, log));
+            }
             if cfg.routine == Routine::Umap && cfg.sizes.embed_all {
+                // as the course: the trained net applied to all 60,000
+                // training images (the course loads only the training set)
                 let t = Instant::now();
-                let all_x = ndarray::concatenate(
-                    ndarray::Axis(0),
-                    &[mnist.train.images.view(), mnist.test.images.view()],
-                )
-                .map_err(|_| EmbedError::RowMismatch {
-                    what: "test image width",
-                    expected: mnist.train.images.ncols(),
-                    found: mnist.test.images.ncols(),
-                })?;
-                let all_y: Vec<usize> = mnist
-                    .train
-                    .labels
-                    .iter()
-                    .chain(mnist.test.labels.iter())
-                    .copied()
-                    .collect();
-                let all = f.net.apply(all_x.view(), Head::Embed)?;
+                let all_y: Vec<usize> = mnist.train.labels.to_vec();
+                let all = f.net.apply(mnist.train.images.view(), Head::Embed)?;
                 m["embed_all_seconds"] = json!(t.elapsed().as_secs_f64());
                 let file = plot(
                     &dir,
                     cfg,
                     "umap_all",
-                    &format!("parametric UMAP: all {} images", all_y.len()),
+                    &format!(
+                        "parametric UMAP applied to all {} training images",
+                        all_y.len()
+                    ),
                     all.view(),
                     &all_y,
                 )?;
@@ -259,6 +304,66 @@ pub fn run_lab(cfg: &LabConfig) -> Result<Value, EmbedError> {
     m["total_seconds"] = json!(t0.elapsed().as_secs_f64());
     dir.write_json("metrics.json", &m)?;
     Ok(m)
+}
+
+/// Mean and sample standard deviation (n − 1) of `v`.
+fn mean_std(v: &[f64]) -> (f64, f64) {
+    let n = v.len().max(1) as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let var = if v.len() > 1 {
+        v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    (m, var.sqrt())
+}
+
+/// Runs `cfg` on `n` seeds (`cfg.seed`, `cfg.seed + 1`, …), each into
+/// `cfg.out/seed-S/`, and writes `cfg.out/seeds.json`: every seed's held-out
+/// 5-NN accuracy and trustworthiness with their mean ± std (t-SNE, UMAP).
+pub fn run_seeds(cfg: &LabConfig, n: usize) -> Result<Value, EmbedError> {
+    cfg.check()?;
+    if n == 0 {
+        return Err(EmbedError::ZeroSeeds);
+    }
+    if cfg.routine == Routine::Hybrid {
+        return Err(EmbedError::SeedsNotForHybrid);
+    }
+    let dir = RunDir::create(&cfg.out)?;
+    let mut rows = Vec::new();
+    let (mut knn, mut trust) = (Vec::new(), Vec::new());
+    for k in 0..n as u64 {
+        let seed = cfg.seed.wrapping_add(k);
+        let one = LabConfig {
+            seed,
+            out: cfg.out.join(format!("seed-{seed}")),
+            ..cfg.clone()
+        };
+        let m = run_lab(&one)?;
+        let q = |key: &str| m["embedding"][key].as_f64().unwrap_or(f64::NAN);
+        knn.push(q("knn5"));
+        trust.push(q("trustworthiness"));
+        rows.push(json!({
+            "seed": seed,
+            "knn5": q("knn5"),
+            "trustworthiness": q("trustworthiness"),
+            "relation_seconds": m["relation_seconds"],
+            "train_seconds": m["train_seconds"],
+        }));
+    }
+    let (km, ks) = mean_std(&knn);
+    let (tm, ts) = mean_std(&trust);
+    let summary = json!({
+        "lab": "param_embed",
+        "routine": cfg.routine.name(),
+        "config": cfg,
+        "device": torch_util::device_name(cfg.device),
+        "seeds": rows,
+        "knn5": { "mean": km, "std": ks },
+        "trustworthiness": { "mean": tm, "std": ts },
+    });
+    dir.write_json("seeds.json", &summary)?;
+    Ok(summary)
 }
 
 fn accuracy(logits: &Array2<f64>, y: &[usize]) -> f64 {
@@ -299,16 +404,23 @@ fn hybrid_sweep(
             train_total += f.train_seconds;
             let train_acc = accuracy(&f.net.apply(d.train_x.view(), Head::Classify)?, &d.train_y);
             let test_acc = accuracy(&f.net.apply(d.held_x.view(), Head::Classify)?, &d.held_y);
-            let (he, q) = embed_quality(&f, d, cfg)?;
+            let (tr, _, q) = embed_quality(&f, d, cfg)?;
             println!("w = {w:>5}: train accuracy {train_acc:.4}, test {test_acc:.4}; embedding 5-NN {:.4}, trustworthiness {:.4} ({:.1} s)",
             q.knn5, q.trustworthiness, f.train_seconds);
-            rows.push(json!({ "weight": w, "train_accuracy": train_acc, "test_accuracy": test_acc,
-            "embedding": q_json(&q), "train_seconds": f.train_seconds, "losses": f.logs[0].losses }));
+            if let Some(log) = f.logs.first() {
+                print!("{}", loss_lines("hybrid", &format!("w = {w}"), log));
+            }
+            rows.push(
+                json!({ "weight": w, "train_accuracy": train_acc, "test_accuracy": test_acc,
+            "embedding": q_json(&q), "train_seconds": f.train_seconds, "losses": f.logs[0].losses,
+            "loss_sums": f.logs[0].loss_sums, "batches": f.logs[0].batches }),
+            );
             fig.accuracy.push((w, train_acc, test_acc));
+            // the course's grid: the training images
             fig.panels.push(Panel {
                 title: format!("w = {w}: test {test_acc:.3}, 5-NN {:.3}", q.knn5),
-                points: he,
-                labels: d.held_y.clone(),
+                points: tr,
+                labels: d.train_y.clone(),
             });
             Ok(())
         },

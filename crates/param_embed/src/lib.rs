@@ -34,6 +34,10 @@ pub mod transforms;
 /// Everything that can go wrong in this crate.
 #[derive(Debug, thiserror::Error)]
 pub enum EmbedError {
+    #[error("several seeds are for tsne and umap; the hybrid sweep runs one seed (drop --seeds)")]
+    SeedsNotForHybrid,
+    #[error("--seeds must be at least 1, got 0")]
+    ZeroSeeds,
     #[error("perplexity must be a finite number with 1 < perplexity < N = {n}, got {perplexity}")]
     BadPerplexity { perplexity: f64, n: usize },
     #[error("k = {k} nearest neighbours need 1 ≤ k < N = {n}")]

@@ -67,6 +67,11 @@ struct Args {
     /// CPU threads for libtorch [default: libtorch's choice]
     #[arg(long)]
     threads: Option<i32>,
+    /// Run N seeds (--seed, --seed + 1, …; tsne, umap), each into OUT/seed-S/,
+    /// and write OUT/seeds.json with the held-out 5-NN and trustworthiness,
+    /// mean ± std
+    #[arg(long, value_name = "N")]
+    seeds: Option<usize>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -90,6 +95,12 @@ fn run(args: Args) -> anyhow::Result<()> {
     )?;
     only(args.k.is_some(), "--k", &[Routine::Umap])?;
     only(!args.weights.is_empty(), "--weights", &[Routine::Hybrid])?;
+    only(
+        args.seeds.is_some(),
+        "--seeds",
+        &[Routine::Tsne, Routine::Umap],
+    )?;
+    anyhow::ensure!(args.seeds != Some(0), "--seeds must be at least 1, got 0");
     if let Some(n) = args.threads {
         anyhow::ensure!(n >= 1, "--threads must be at least 1, got {n}");
         tch::set_num_threads(n);
@@ -145,6 +156,39 @@ fn run(args: Args) -> anyhow::Result<()> {
         format: args.common.format,
     };
     let t0 = std::time::Instant::now();
+    if let Some(n) = args.seeds {
+        let s = lab::run_seeds(&cfg, n)
+            .with_context(|| format!("param_embed run failed (output folder {})", out.display()))?;
+        println!("\nseed   5-NN    trust.  relations  training");
+        for row in s["seeds"].as_array().into_iter().flatten() {
+            println!(
+                "{:<6} {:.4}  {:.4}  {:>7.1} s  {:>6.1} s",
+                row["seed"],
+                row["knn5"].as_f64().unwrap_or(f64::NAN),
+                row["trustworthiness"].as_f64().unwrap_or(f64::NAN),
+                row["relation_seconds"].as_f64().unwrap_or(f64::NAN),
+                row["train_seconds"].as_f64().unwrap_or(f64::NAN)
+            );
+        }
+        let ms = |k: &str| {
+            format!(
+                "{:.4} ± {:.4}",
+                s[k]["mean"].as_f64().unwrap_or(f64::NAN),
+                s[k]["std"].as_f64().unwrap_or(f64::NAN)
+            )
+        };
+        println!(
+            "mean ± std over {n} seeds: 5-NN {}, trustworthiness {}",
+            ms("knn5"),
+            ms("trustworthiness")
+        );
+        println!(
+            "wrote {}/seeds.json; total {:.1} s",
+            out.display(),
+            t0.elapsed().as_secs_f64()
+        );
+        return Ok(());
+    }
     lab::run_lab(&cfg)
         .with_context(|| format!("param_embed run failed (output folder {})", out.display()))?;
     println!(

@@ -158,11 +158,17 @@ pub fn check(phases: &[Phase], data: &TrainData, net: &Net) -> Result<(), EmbedE
     Ok(())
 }
 
-/// The record of a phase: mean loss per epoch and its time.
+/// The record of a phase: the loss per epoch in two conventions, and its time.
 #[derive(Debug, Clone, Serialize)]
 pub struct PhaseLog {
     pub name: String,
+    /// Mean over the epoch's batches of each batch's loss.
     pub losses: Vec<f64>,
+    /// Sum over the epoch's batches of each batch's loss: the convention of
+    /// the reference library's logs, which the course prints.
+    pub loss_sums: Vec<f64>,
+    /// Batches per epoch (so `loss_sums = losses × batches`).
+    pub batches: usize,
     pub seconds: f64,
 }
 
@@ -243,6 +249,8 @@ pub fn train(
         let t0 = Instant::now();
         let mut opt = nn::Adam::default().build(&net.vs, ph.lr)?;
         let mut losses = Vec::with_capacity(ph.epochs);
+        let mut loss_sums = Vec::with_capacity(ph.epochs);
+        let mut batches = 0;
         for epoch in 0..ph.epochs {
             let (mut sum, mut count) = (0.0, 0usize);
             let mut step = |l: Tensor| -> f64 {
@@ -283,11 +291,15 @@ pub fn train(
                 });
             }
             losses.push(mean);
+            loss_sums.push(sum);
+            batches = count;
             on_epoch(ph, epoch + 1, mean);
         }
         logs.push(PhaseLog {
             name: ph.name.clone(),
             losses,
+            loss_sums,
+            batches,
             seconds: t0.elapsed().as_secs_f64(),
         });
     }

@@ -49,8 +49,17 @@ fn tsne_quick_run_writes_metrics_and_plots() {
     assert!(knn > pca + 0.1, "t-SNE 5-NN {knn} vs PCA {pca}");
     assert!(num(&m, "/embedding/trustworthiness") > num(&m, "/pca/trustworthiness"));
     assert_eq!(m["phases"].as_array().map(Vec::len), Some(2));
+    // the course's convention: each epoch's loss summed over its batches
+    // (1,000 images in batches of 500: two batches)
+    let main = &m["phases"][1];
+    assert_eq!(main["batches"], 2);
+    let (sum, mean) = (num(main, "/loss_sums/0"), num(main, "/losses/0"));
+    assert!((sum - 2.0 * mean).abs() < 1e-9, "{sum} vs 2 × {mean}");
     run.assert_plot("pca.png");
+    // the course's figure (training images) and the held-out images
+    assert_eq!(m["plots"]["tsne"], "tsne.png");
     run.assert_plot("tsne.png");
+    run.assert_plot("tsne_held_out.png");
     run.assert_no_temp_files();
 }
 
@@ -97,4 +106,6 @@ fn bad_input_is_rejected() {
     LabRun::new(EXE, &args("tsne", &["--epochs", "0"])).assert_rejected("epochs");
     LabRun::new(EXE, &["tsne", "--full", "--n-train", "10"]).assert_rejected("--full");
     LabRun::new(EXE, &["tsne", "--n-held-out", "100000"]).assert_rejected("exceed");
+    LabRun::new(EXE, &args("hybrid", &["--seeds", "2"])).assert_rejected("does nothing");
+    LabRun::new(EXE, &args("tsne", &["--seeds", "0"])).assert_rejected("--seeds");
 }

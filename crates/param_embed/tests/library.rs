@@ -223,3 +223,47 @@ fn bad_input_is_rejected_before_any_work() {
         "{e:?}"
     );
 }
+
+/// The course prints a phase's loss as the sum over the epoch's batches (the
+/// reference library's convention); the lab keeps the mean per batch too:
+/// for 120 points in batches of 50 there are 3 batches (50, 50, 20), and
+/// for UMAP's edge sampling `batches_per_epoch` of them.
+#[test]
+fn losses_are_logged_as_sums_over_batches_and_as_means() {
+    let (x, _) = blobs();
+    let spec = TsneSpec {
+        perplexity: 10.0,
+        hidden: vec![8],
+        init_epochs: 2,
+        epochs: 3,
+        batch_size: 50,
+        ..TsneSpec::default()
+    };
+    let f = routines::parametric_tsne(x.view(), &spec, 3, Device::Cpu, &mut |_, _, _| {})
+        .expect("t-SNE");
+    assert_eq!(f.logs.len(), 2);
+    for log in &f.logs {
+        assert_eq!(log.batches, 3, "{}", log.name);
+        assert_eq!(log.loss_sums.len(), log.losses.len());
+        for (s, m) in log.loss_sums.iter().zip(&log.losses) {
+            assert!(
+                (s - 3.0 * m).abs() < 1e-9 * s.abs().max(1.0),
+                "{s} vs 3 × {m}"
+            );
+        }
+    }
+    let spec = UmapSpec {
+        k: 10,
+        hidden: vec![8],
+        init_epochs: 1,
+        epochs: 2,
+        edges_per_batch: 40,
+        batches_per_epoch: 4,
+        ..UmapSpec::default()
+    };
+    let f = routines::parametric_umap(x.view(), &spec, 3, Device::Cpu, &mut |_, _, _| {})
+        .expect("UMAP");
+    let main = f.logs.last().expect("the UMAP phase");
+    assert_eq!(main.batches, 4);
+    assert!((main.loss_sums[1] - 4.0 * main.losses[1]).abs() < 1e-9 * main.loss_sums[1].abs());
+}
