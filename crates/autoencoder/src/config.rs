@@ -40,6 +40,28 @@ impl Variant {
     }
 }
 
+/// How the contrastive variant picks the two digits of a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PairRule {
+    /// The course's pseudo-code: a1 and a2 drawn from 0–9 (they may be
+    /// equal); no contrastive term in a step whose batch lacks either.
+    #[default]
+    Course,
+    /// Two different digits drawn from those present in the batch: every
+    /// step of a batch with two digits has a contrastive term.
+    Present,
+}
+
+impl PairRule {
+    pub fn name(self) -> &'static str {
+        match self {
+            PairRule::Course => "course",
+            PairRule::Present => "present",
+        }
+    }
+}
+
 /// How the autoencoder trains. Everything that changes the numbers is here,
 /// and a checkpoint is only resumed under the same values.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -49,6 +71,9 @@ pub struct TrainConfig {
     pub adam: AdamConfig,
     /// Temperature τ of the contrastive term.
     pub tau: f64,
+    /// How the contrastive variant picks its two digits.
+    #[serde(default)]
+    pub pair_rule: PairRule,
     /// Training images used (the first N of the training set).
     pub n_train: usize,
 }
@@ -61,6 +86,7 @@ impl Default for TrainConfig {
             batch_size: 1024,
             adam: AdamConfig::default(),
             tau: 0.5,
+            pair_rule: PairRule::Course,
             n_train: 10_000,
         }
     }
@@ -136,6 +162,8 @@ pub struct LabConfig {
     pub checkpoint_every: usize,
     /// Continue from the checkpoints in the output folder.
     pub resume: bool,
+    /// The NCM comparison the summary leads with (both are always measured).
+    pub ncm: crate::ncm::Metric,
     #[serde(skip)]
     pub mnist_dir: PathBuf,
     #[serde(skip)]

@@ -70,6 +70,28 @@ pub fn reconstructions(
     Ok(())
 }
 
+/// The course's first figure: one training image (the first), with its digit.
+pub fn training_image(
+    cfg: &LabConfig,
+    dir: &RunDir,
+    images: &Array2<f32>,
+    labels: &[usize],
+) -> Result<(), AeError> {
+    let (Some(row), Some(&label)) = (images.rows().into_iter().next(), labels.first()) else {
+        return Ok(());
+    };
+    image_grid(
+        &dir.path(&format!("training_image.{}", cfg.format.ext())),
+        "the first training image",
+        &[row.to_vec()],
+        (28, 28),
+        &[format!("digit {label}")],
+        1,
+        ImageMap::Gray,
+    )?;
+    Ok(())
+}
+
 /// t-SNE of every `every`-th training image: pixels and each variant's codes.
 pub fn tsne_views(
     cfg: &LabConfig,
@@ -86,6 +108,7 @@ pub fn tsne_views(
     }
     let seed = cfg.seeds[0];
     let mut out = Vec::new();
+    let mut maps: Vec<(String, Array2<f64>)> = Vec::new();
     for (space, x) in spaces {
         let t0 = Instant::now();
         let emb = views::tsne(
@@ -108,6 +131,7 @@ pub fn tsne_views(
             emb.view(),
             &sub_labels,
         )?;
+        maps.push((space.clone(), emb));
         out.push(TsneReport {
             space,
             points: picks.len(),
@@ -115,6 +139,22 @@ pub fn tsne_views(
             knn5_cv_accuracy: acc,
             plot,
         });
+    }
+    // The course's figure: pixels and codes side by side, alpha 0.1.
+    if maps.len() >= 2 {
+        let titles: Vec<String> = maps
+            .iter()
+            .take(2)
+            .map(|(s, _)| format!("t-SNE of {s} (every {}th training image)", cfg.tsne.every))
+            .collect();
+        let panels: Vec<(&str, ndarray::ArrayView2<f64>, &[usize])> = maps
+            .iter()
+            .take(2)
+            .zip(&titles)
+            .map(|((_, e), t)| (t.as_str(), e.view(), sub_labels.as_slice()))
+            .collect();
+        let file = format!("tsne_pixels_vs_codes.{}", cfg.format.ext());
+        data::plot::scatter_side_by_side(&dir.path(&file), &panels, 0.1)?;
     }
     Ok(out)
 }

@@ -30,9 +30,8 @@ fn ncm_on_other_values_uses_euclidean_distance() {
 fn the_model_by_hand_from_its_named_layers() {
     use crate::model::Autoencoder;
     use tch::{nn::VarStore, Device, Kind};
-    tch::manual_seed(2);
     let vs = VarStore::new(Device::Cpu);
-    let ae = Autoencoder::new(&vs.root());
+    let ae = torch_util::with_seed(2, || Autoencoder::new(&vs.root()));
     let v = vs.variables();
     let shapes = [
         ("enc1", [1000, 784]),
@@ -113,8 +112,78 @@ fn two_epochs_by_hand() {
     assert_eq!(t.losses.len(), 2);
 }
 
+/// An epoch of the contrastive variant, replayed by hand: the same order,
+/// the same pair draws from the epoch's generator after the shuffle, loss =
+/// MSE + the contrastive term (unscaled), the epoch's means over the images.
+#[test]
+fn a_contrastive_epoch_by_hand() {
+    use crate::config::{PairRule, TrainConfig, Variant};
+    use crate::loss::{contrastive, reconstruction};
+    use crate::train::{epoch_rng, pick_pair, TrainData, Trainer};
+    use rand::seq::SliceRandom;
+    use tch::{Device, Kind};
+    for rule in [PairRule::Course, PairRule::Present] {
+        let cfg = TrainConfig {
+            epochs: 2,
+            batch_size: 16,
+            n_train: 60,
+            tau: 0.4,
+            pair_rule: rule,
+            ..TrainConfig::default()
+        };
+        // three digits only, so that the course's rule finds pairs often
+        let data = TrainData {
+            x: Tensor::rand([60, 784], (Kind::Float, Device::Cpu)),
+            labels: (0..60).map(|i| [2, 5, 7][i % 3]).collect(),
+        };
+        let mut t = Trainer::new(cfg, Variant::Contrastive, 4, Device::Cpu);
+        let mut r = Trainer::new(cfg, Variant::Contrastive, 4, Device::Cpu);
+        r.vs.copy(&t.vs).unwrap();
+        let mut terms = 0;
+        for epoch in 1..=2 {
+            let got = t.run_epoch(&data).unwrap();
+            let mut rng = epoch_rng(4, epoch);
+            let mut order: Vec<i64> = (0..60).collect();
+            order.shuffle(&mut rng);
+            let (mut sum_mse, mut sum_con) = (0.0, 0.0);
+            for chunk in order.chunks(16) {
+                let xb = data.x.index_select(0, &Tensor::from_slice(chunk));
+                let (z, xhat) = r.model.forward(&xb);
+                let mse = reconstruction(&xhat, &xb);
+                let mut loss = mse.shallow_clone();
+                if let Some((a, b)) = pick_pair(chunk, &data.labels, rule, &mut rng) {
+                    let rows = |p: &[i64]| z.index_select(0, &Tensor::from_slice(p));
+                    let c = contrastive(&rows(&a), &rows(&b), 0.4);
+                    sum_con += c.double_value(&[]) * chunk.len() as f64;
+                    loss = &mse + &c;
+                    terms += 1;
+                }
+                sum_mse += mse.double_value(&[]) * chunk.len() as f64;
+                r.adam.zero_grad().unwrap();
+                loss.backward();
+                r.adam.step().unwrap();
+            }
+            let (mse, con) = (sum_mse / 60.0, sum_con / 60.0);
+            assert!((got.mse - mse).abs() < 1e-6, "{rule:?} epoch {epoch}: mse {} vs {mse}", got.mse);
+            assert!(
+                (got.contrastive - con).abs() < 1e-6,
+                "{rule:?} epoch {epoch}: contrastive {} vs {con}",
+                got.contrastive
+            );
+            assert!((got.total - (mse + con)).abs() < 1e-6);
+            let theirs = r.vs.variables();
+            for (name, v) in t.vs.variables() {
+                let d = (&v - &theirs[&name]).abs().max().double_value(&[]);
+                assert!(d < 1e-5, "{rule:?} epoch {epoch}: {name} differs by {d}");
+            }
+        }
+        assert!(terms > 0, "{rule:?}: no batch had a contrastive term");
+    }
+}
+
 #[test]
 fn pairs_are_drawn_uniformly_and_point_into_the_batch() {
+    use crate::config::PairRule;
     use crate::train::{epoch_rng, pick_pair};
     // Batch of image indices 10..16 with digits 4, 1, 4, 9, 1, 4.
     let mut labels = vec![0usize; 16];
@@ -132,7 +201,7 @@ fn pairs_are_drawn_uniformly_and_point_into_the_batch() {
     let mut first = std::collections::BTreeMap::new();
     let mut pairs = std::collections::BTreeMap::new();
     for _ in 0..3000 {
-        let (a, b) = pick_pair(&batch, &labels, &mut rng).unwrap();
+        let (a, b) = pick_pair(&batch, &labels, PairRule::Present, &mut rng).unwrap();
         let (da, db) = (
             labels[batch[a[0] as usize] as usize],
             labels[batch[b[0] as usize] as usize],
@@ -153,32 +222,81 @@ fn pairs_are_drawn_uniformly_and_point_into_the_batch() {
         let f = n as f64 / 3000.0;
         assert!((f - 1.0 / 6.0).abs() < 0.04, "pair {p:?}: {f}");
     }
+    // The course's rule: (a1, a2) uniform over 0–9 × 0–9; only the 9
+    // ordered pairs of present digits (equal ones included) give a term.
+    let mut rng = epoch_rng(6, 3);
+    let mut course = std::collections::BTreeMap::new();
+    let draws = 30_000;
+    for _ in 0..draws {
+        if let Some((a, b)) = pick_pair(&batch, &labels, PairRule::Course, &mut rng) {
+            let (da, db) = (
+                labels[batch[a[0] as usize] as usize],
+                labels[batch[b[0] as usize] as usize],
+            );
+            assert_eq!(a, positions(da));
+            assert_eq!(b, positions(db));
+            *course.entry((da, db)).or_insert(0usize) += 1;
+        }
+    }
+    assert_eq!(course.len(), 9, "{course:?}");
+    for (&p, &n) in &course {
+        let f = n as f64 / draws as f64;
+        assert!((f - 0.01).abs() < 0.003, "pair {p:?}: {f}");
+    }
 }
 
 #[test]
 fn the_contrastive_term_of_a_batch_by_hand() {
-    use crate::config::{TrainConfig, Variant};
+    use crate::config::{PairRule, TrainConfig, Variant};
     use crate::loss::contrastive;
     use crate::train::{epoch_rng, pick_pair, Trainer};
     use tch::{Device, Kind};
-    let cfg = TrainConfig {
-        tau: 0.3,
-        ..TrainConfig::default()
-    };
-    let t = Trainer::new(cfg, Variant::Contrastive, 1, Device::Cpu);
     let labels = [2usize, 7, 2, 5, 7, 7];
     let batch = [5i64, 3, 0, 1];
     let z = Tensor::randn([4, 6], (Kind::Float, Device::Cpu));
-    for round in 0..5 {
-        let got = t
-            .contrastive_term(&z, &batch, &labels, &mut epoch_rng(round, 1))
-            .unwrap()
-            .double_value(&[]);
-        let (a, b) = pick_pair(&batch, &labels, &mut epoch_rng(round, 1)).unwrap();
-        let rows = |p: &[i64]| z.index_select(0, &Tensor::from_slice(p));
-        let want = contrastive(&rows(&a), &rows(&b), 0.3).double_value(&[]);
-        assert!((got - want).abs() < 1e-6, "round {round}: {got} vs {want}");
+    for rule in [PairRule::Present, PairRule::Course] {
+        let cfg = TrainConfig {
+            tau: 0.3,
+            pair_rule: rule,
+            ..TrainConfig::default()
+        };
+        let t = Trainer::new(cfg, Variant::Contrastive, 1, Device::Cpu);
+        let mut with_term = 0;
+        for round in 0..400 {
+            let got = t.contrastive_term(&z, &batch, &labels, &mut epoch_rng(round, 1));
+            let pair = pick_pair(&batch, &labels, rule, &mut epoch_rng(round, 1));
+            match (got, pair) {
+                (Some(got), Some((a, b))) => {
+                    with_term += 1;
+                    let rows = |p: &[i64]| z.index_select(0, &Tensor::from_slice(p));
+                    let want = contrastive(&rows(&a), &rows(&b), 0.3).double_value(&[]);
+                    let got = got.double_value(&[]);
+                    assert!(
+                        (got - want).abs() < 1e-6,
+                        "{rule:?} round {round}: {got} vs {want}"
+                    );
+                }
+                (None, None) => {}
+                (g, p) => panic!(
+                    "{rule:?} round {round}: term {:?} but pair {p:?}",
+                    g.is_some()
+                ),
+            }
+        }
+        assert!(with_term > 0, "{rule:?}: no round with a term");
+        if rule == PairRule::Present {
+            assert_eq!(with_term, 400);
+        }
     }
+    let t = Trainer::new(
+        TrainConfig {
+            pair_rule: PairRule::Present,
+            ..TrainConfig::default()
+        },
+        Variant::Contrastive,
+        1,
+        Device::Cpu,
+    );
     assert!(t
         .contrastive_term(&z, &[1, 4], &labels, &mut epoch_rng(0, 1))
         .is_none());

@@ -46,7 +46,10 @@ pub struct RunReport {
     pub final_loss: f64,
     pub final_mse: f64,
     pub losses: Vec<EpochLoss>,
+    /// NCM on the codes, Euclidean (the course's).
     pub latent_ncm: NcmReport,
+    /// NCM on unit-length codes (cosine).
+    pub latent_ncm_cosine: NcmReport,
     /// Mean seconds per epoch over the epochs trained by this invocation.
     pub seconds_per_epoch: Option<f64>,
     pub weights: String,
@@ -57,10 +60,15 @@ pub struct RunReport {
 pub struct SeedSummary {
     pub variant: Variant,
     pub seeds: Vec<u64>,
+    /// Euclidean NCM (the course's).
     pub accuracies: Vec<f64>,
     pub mean: f64,
     /// Sample standard deviation (n − 1); 0 for a single seed.
     pub std: f64,
+    /// Cosine NCM.
+    pub cosine_accuracies: Vec<f64>,
+    pub cosine_mean: f64,
+    pub cosine_std: f64,
 }
 
 pub use crate::figures::TsneReport;
@@ -75,6 +83,7 @@ pub struct LabReport {
     pub n_train: usize,
     pub n_test: usize,
     pub pixel_ncm: NcmReport,
+    pub pixel_ncm_cosine: NcmReport,
     pub runs: Vec<RunReport>,
     pub summary: Vec<SeedSummary>,
     pub tsne: Vec<TsneReport>,
@@ -127,6 +136,15 @@ pub fn run_lab(cfg: &LabConfig) -> Result<LabReport, AeError> {
         &y_test,
         10,
     )?;
+    let pixel_ncm_cosine = ncm::evaluate_with(
+        ncm::Metric::Cosine,
+        train.images.view(),
+        &y_train,
+        mnist.test.images.view(),
+        &y_test,
+        10,
+    )?;
+    crate::figures::training_image(cfg, &dir, &train.images, &y_train)?;
     let data = TrainData {
         x: torch_util::to_tensor_f32(train.images.view(), cfg.device),
         labels: y_train.clone(),
@@ -144,6 +162,14 @@ pub fn run_lab(cfg: &LabConfig) -> Result<LabReport, AeError> {
             let z_train = encode_all(&trainer.model, &data.x)?;
             let z_test = encode_all(&trainer.model, &x_test)?;
             let perf = ncm::evaluate(z_train.view(), &y_train, z_test.view(), &y_test, 10)?;
+            let perf_cos = ncm::evaluate_with(
+                ncm::Metric::Cosine,
+                z_train.view(),
+                &y_train,
+                z_test.view(),
+                &y_test,
+                10,
+            )?;
             let last = trainer.losses.last().copied().ok_or(AeError::ZeroEpochs)?;
             let report = RunReport {
                 variant,
@@ -154,6 +180,7 @@ pub fn run_lab(cfg: &LabConfig) -> Result<LabReport, AeError> {
                 final_mse: last.mse,
                 losses: trainer.losses.clone(),
                 latent_ncm: perf.into(),
+                latent_ncm_cosine: perf_cos.into(),
                 seconds_per_epoch: info.seconds_per_epoch,
                 weights: info.weights,
             };
@@ -201,6 +228,7 @@ pub fn run_lab(cfg: &LabConfig) -> Result<LabReport, AeError> {
         n_train: train.len(),
         n_test: mnist.test.len(),
         pixel_ncm: pixel_ncm.into(),
+        pixel_ncm_cosine: pixel_ncm_cosine.into(),
         summary: summarize(cfg, &runs),
         runs,
         tsne,
@@ -261,6 +289,18 @@ fn train_one(
     Ok((t, info))
 }
 
+/// Mean and sample standard deviation (n − 1; 0 for one value).
+fn mean_std(v: &[f64]) -> (f64, f64) {
+    let n = v.len().max(1) as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = if v.len() > 1 {
+        v.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    (mean, var.sqrt())
+}
+
 fn summarize(cfg: &LabConfig, runs: &[RunReport]) -> Vec<SeedSummary> {
     cfg.variant
         .runs()
@@ -268,19 +308,18 @@ fn summarize(cfg: &LabConfig, runs: &[RunReport]) -> Vec<SeedSummary> {
         .map(|variant| {
             let mine: Vec<&RunReport> = runs.iter().filter(|r| r.variant == variant).collect();
             let acc: Vec<f64> = mine.iter().map(|r| r.latent_ncm.accuracy).collect();
-            let n = acc.len() as f64;
-            let mean = acc.iter().sum::<f64>() / n;
-            let var = if acc.len() > 1 {
-                acc.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / (n - 1.0)
-            } else {
-                0.0
-            };
+            let cos: Vec<f64> = mine.iter().map(|r| r.latent_ncm_cosine.accuracy).collect();
+            let (mean, std) = mean_std(&acc);
+            let (cosine_mean, cosine_std) = mean_std(&cos);
             SeedSummary {
                 variant,
                 seeds: mine.iter().map(|r| r.seed).collect(),
                 accuracies: acc,
                 mean,
-                std: var.sqrt(),
+                std,
+                cosine_accuracies: cos,
+                cosine_mean,
+                cosine_std,
             }
         })
         .collect()
@@ -293,6 +332,7 @@ pub fn summary_table(r: &LabReport) -> String {
         "-".into(),
         "-".into(),
         format!("{:.4}", r.pixel_ncm.accuracy),
+        format!("{:.4}", r.pixel_ncm_cosine.accuracy),
         "-".into(),
     ]];
     for run in &r.runs {
@@ -301,20 +341,32 @@ pub fn summary_table(r: &LabReport) -> String {
             run.seed.to_string(),
             run.epochs.to_string(),
             format!("{:.4}", run.latent_ncm.accuracy),
+            format!("{:.4}", run.latent_ncm_cosine.accuracy),
             format!("{:.5}", run.final_loss),
         ]);
     }
     let mut out = labkit::table(
-        &["NCM space", "seed", "epochs", "test accuracy", "final loss"],
+        &[
+            "NCM space",
+            "seed",
+            "epochs",
+            "test acc. (L2, course)",
+            "test acc. (cosine)",
+            "final loss",
+        ],
         &rows,
     );
+    let lead = r.config.ncm;
     for s in r.summary.iter().filter(|s| s.seeds.len() > 1) {
+        let (m, sd, other, om, osd) = match lead {
+            ncm::Metric::L2 => (s.mean, s.std, "cosine", s.cosine_mean, s.cosine_std),
+            ncm::Metric::Cosine => (s.cosine_mean, s.cosine_std, "l2", s.mean, s.std),
+        };
         out.push_str(&format!(
-            "{} codes over {} seeds: {:.4} ± {:.4}\n",
+            "{} codes over {} seeds: NCM {} {m:.4} ± {sd:.4} ({other} {om:.4} ± {osd:.4})\n",
             s.variant.name(),
             s.seeds.len(),
-            s.mean,
-            s.std
+            lead.name(),
         ));
     }
     for t in &r.tsne {

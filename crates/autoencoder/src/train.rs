@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use tch::{nn::VarStore, Device, Kind, Tensor};
 
 use crate::adam::Adam;
-use crate::config::{TrainConfig, Variant};
+use crate::config::{PairRule, TrainConfig, Variant};
 use crate::loss::{contrastive, reconstruction};
 use crate::model::Autoencoder;
 use crate::AeError;
@@ -57,11 +57,12 @@ pub struct Trainer {
 }
 
 impl Trainer {
-    /// A fresh model, initialised from `tch::manual_seed(seed)`.
+    /// A fresh model, initialised from `tch::manual_seed(seed)` (under
+    /// [`torch_util::with_seed`]'s lock, so that parallel tests cannot
+    /// interleave their draws).
     pub fn new(cfg: TrainConfig, variant: Variant, seed: u64, device: Device) -> Self {
-        tch::manual_seed(seed as i64);
         let vs = VarStore::new(device);
-        let model = Autoencoder::new(&vs.root());
+        let model = torch_util::with_seed(seed, || Autoencoder::new(&vs.root()));
         let adam = Adam::new(&vs, cfg.adam);
         Trainer {
             vs,
@@ -143,9 +144,10 @@ impl Trainer {
     }
 
     /// The contrastive term of one batch: `z` holds the codes of the images
-    /// `batch` (indices into `labels`), row by row. Two different digits of
-    /// the batch ([`pick_pair`]), the codes of each one's images, and
-    /// [`contrastive`] between them; `None` when the batch holds one digit.
+    /// `batch` (indices into `labels`), row by row. The two digits of
+    /// [`pick_pair`] under the run's pair rule, the codes of each one's
+    /// images, and [`contrastive`] between them (added unscaled to the MSE);
+    /// `None` when the rule gives no pair for this batch.
     pub fn contrastive_term(
         &self,
         z: &Tensor,
@@ -154,33 +156,32 @@ impl Trainer {
         rng: &mut impl Rng,
     ) -> Option<Tensor> {
         // exercise(autoencoder.contrastive_train) begin
-        let (pos_a, pos_b) = pick_pair(batch, labels, rng)?;
+        let (pos_a, pos_b) = pick_pair(batch, labels, self.cfg.pair_rule, rng)?;
         let rows = |p: &[i64]| z.index_select(0, &Tensor::from_slice(p).to_device(z.device()));
         Some(contrastive(&rows(&pos_a), &rows(&pos_b), self.cfg.tau))
         // exercise(autoencoder.contrastive_train) end
     }
 }
 
-/// Picks two different digits present in a batch (given as image indices)
-/// and returns the positions in the batch of each one's images, in batch
-/// order. The first digit is drawn uniformly from the digits present
-/// (`rng.gen_range` over them in ascending order), the second uniformly from
-/// the others. `None` when the batch holds a single digit.
+/// The digits of MNIST.
+pub const DIGITS: usize = 10;
+
+/// Picks the two digits of a contrastive step and returns the positions in
+/// the batch (given as image indices into `labels`) of each one's images, in
+/// batch order; `None` when the step has no contrastive term.
+///
+/// - [`PairRule::Course`]: a1 = `rng.gen_range(0..DIGITS)`, then a2 the same
+///   way (they may be equal); `None` unless both occur in the batch.
+/// - [`PairRule::Present`]: the first digit drawn uniformly from the digits
+///   present (`rng.gen_range` over them in ascending order), the second
+///   uniformly from the others; `None` when the batch holds a single digit.
 pub fn pick_pair(
     batch: &[i64],
     labels: &[usize],
+    rule: PairRule,
     rng: &mut impl Rng,
 ) -> Option<(Vec<i64>, Vec<i64>)> {
     // exercise(autoencoder.contrastive_train) begin
-    let mut present: Vec<usize> = batch.iter().map(|&i| labels[i as usize]).collect();
-    present.sort_unstable();
-    present.dedup();
-    if present.len() < 2 {
-        return None;
-    }
-    let a = present[rng.gen_range(0..present.len())];
-    let others: Vec<usize> = present.into_iter().filter(|&c| c != a).collect();
-    let b = others[rng.gen_range(0..others.len())];
     let positions = |c: usize| -> Vec<i64> {
         batch
             .iter()
@@ -189,7 +190,25 @@ pub fn pick_pair(
             .map(|(p, _)| p as i64)
             .collect()
     };
-    Some((positions(a), positions(b)))
+    let (a, b) = match rule {
+        PairRule::Course => (rng.gen_range(0..DIGITS), rng.gen_range(0..DIGITS)),
+        PairRule::Present => {
+            let mut present: Vec<usize> = batch.iter().map(|&i| labels[i as usize]).collect();
+            present.sort_unstable();
+            present.dedup();
+            if present.len() < 2 {
+                return None;
+            }
+            let a = present[rng.gen_range(0..present.len())];
+            let others: Vec<usize> = present.into_iter().filter(|&c| c != a).collect();
+            (a, others[rng.gen_range(0..others.len())])
+        }
+    };
+    let (pa, pb) = (positions(a), positions(b));
+    if pa.is_empty() || pb.is_empty() {
+        return None;
+    }
+    Some((pa, pb))
     // exercise(autoencoder.contrastive_train) end
 }
 
@@ -218,8 +237,7 @@ mod tests {
     }
 
     fn tiny_data() -> TrainData {
-        tch::manual_seed(7);
-        let x = Tensor::rand([64, 784], (Kind::Float, Device::Cpu));
+        let x = torch_util::with_seed(7, || Tensor::rand([64, 784], (Kind::Float, Device::Cpu)));
         TrainData {
             x,
             labels: (0..64).map(|i| i % 10).collect(),
@@ -240,13 +258,47 @@ mod tests {
         let labels = [3, 3, 5, 7, 5];
         let mut rng = epoch_rng(1, 1);
         for _ in 0..20 {
-            let (a, b) = pick_pair(&[0, 1, 2, 3, 4], &labels, &mut rng).unwrap();
+            let (a, b) = pick_pair(&[0, 1, 2, 3, 4], &labels, PairRule::Present, &mut rng).unwrap();
             let la = labels[a[0] as usize];
             let lb = labels[b[0] as usize];
             assert_ne!(la, lb);
             assert!(a.iter().all(|&p| labels[p as usize] == la));
         }
-        assert!(pick_pair(&[0, 1], &labels, &mut rng).is_none());
+        assert!(pick_pair(&[0, 1], &labels, PairRule::Present, &mut rng).is_none());
+    }
+
+    #[test]
+    fn the_course_pair_rule_skips_batches_without_a1_or_a2() {
+        // Digits 3, 5 and 7 in the batch: a1 and a2 are drawn from 0–9, so a
+        // step has a contrastive term only when both fall in {3, 5, 7}
+        // (9 of 100 draws), and a1 = a2 is allowed.
+        let labels = [3, 3, 5, 7, 5];
+        let batch = [0i64, 1, 2, 3, 4];
+        let mut rng = epoch_rng(2, 1);
+        let (mut some, mut equal) = (0, 0);
+        for _ in 0..20_000 {
+            if let Some((a, b)) = pick_pair(&batch, &labels, PairRule::Course, &mut rng) {
+                some += 1;
+                let (la, lb) = (labels[a[0] as usize], labels[b[0] as usize]);
+                assert!([3, 5, 7].contains(&la) && [3, 5, 7].contains(&lb));
+                assert!(a.iter().all(|&p| labels[p as usize] == la));
+                assert!(b.iter().all(|&p| labels[p as usize] == lb));
+                if la == lb {
+                    equal += 1;
+                    assert_eq!(a, b);
+                }
+            }
+        }
+        let f = some as f64 / 20_000.0;
+        assert!((f - 0.09).abs() < 0.01, "steps with a term: {f}");
+        let e = equal as f64 / some as f64;
+        assert!((e - 1.0 / 3.0).abs() < 0.06, "a1 = a2 in {e} of them");
+        // one digit only: a term only when a1 = a2 = that digit (1 in 100)
+        let mut n = 0;
+        for _ in 0..20_000 {
+            n += pick_pair(&[0, 1], &labels, PairRule::Course, &mut rng).is_some() as usize;
+        }
+        assert!((n as f64 / 20_000.0 - 0.01).abs() < 0.004, "{n}");
     }
 
     #[test]

@@ -53,6 +53,18 @@ impl DeviceArg {
 }
 
 /// "cpu" or "cuda:N", as written to metrics.json.
+/// Runs `init` with libtorch's global generator seeded to `seed`, holding a
+/// process-wide lock while it runs. Weight initialisation draws from that one
+/// global generator, so two threads that seed and draw at once (tests run in
+/// parallel) would interleave their draws; every seeded initialisation that
+/// goes through here gets exactly the draws of its seed.
+pub fn with_seed<T>(seed: u64, init: impl FnOnce() -> T) -> T {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    tch::manual_seed(seed as i64);
+    init()
+}
+
 pub fn device_name(d: Device) -> String {
     match d {
         Device::Cuda(i) => format!("cuda:{i}"),

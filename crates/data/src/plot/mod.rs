@@ -19,8 +19,8 @@ pub mod charts;
 pub mod surface;
 
 pub use charts::{
-    bar_chart, image_grid, line_plot, points_and_lines, scatter_classes, strip_chart, ImageMap,
-    Series,
+    bar_chart, image_grid, line_plot, points_and_lines, scatter_classes, scatter_side_by_side,
+    strip_chart, ImageMap, Series,
 };
 pub use surface::{
     check_grid, decision_surface, graph_classes, graph_data, graph_surface, save_gif, DataLayer,

@@ -9,7 +9,7 @@ mod strips;
 pub use bars::bar_chart;
 pub use images::{image_grid, ImageMap};
 pub use lines::{line_plot, points_and_lines, Series};
-pub use scatter::scatter_classes;
+pub use scatter::{scatter_classes, scatter_side_by_side};
 pub use strips::strip_chart;
 
 #[cfg(test)]
@@ -23,6 +23,16 @@ mod tests {
         let pts = ndarray::arr2(&[[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]]);
         scatter_classes(&d.join("s.png"), "s", pts.view(), &[0, 1, 2]).unwrap();
         assert!(scatter_classes(&d.join("s.png"), "s", pts.view(), &[0]).is_err());
+        let labels = [0usize, 1, 2];
+        scatter_side_by_side(
+            &d.join("two.png"),
+            &[("a", pts.view(), &labels), ("b", pts.view(), &labels)],
+            0.1,
+        )
+        .unwrap();
+        assert!(std::fs::metadata(d.join("two.png")).unwrap().len() > 1000);
+        assert!(scatter_side_by_side(&d.join("x.png"), &[("a", pts.view(), &[0])], 1.0).is_err());
+        assert!(scatter_side_by_side(&d.join("x.png"), &[], 1.0).is_err());
         let s = [
             Series::from_values("loss", &[1.0, 0.5, 0.25]),
             Series::from_values("b", &[0.9, 0.8, 0.1]),

@@ -13,6 +13,8 @@ struct Scatter<'a> {
     title: &'a str,
     points: ArrayView2<'a, f64>,
     labels: &'a [usize],
+    /// Opacity of the points (1 = opaque).
+    alpha: f64,
 }
 
 impl Drawable for Scatter<'_> {
@@ -39,7 +41,9 @@ impl Drawable for Scatter<'_> {
                 .into_iter()
                 .zip(self.labels)
                 .filter(move |(_, &l)| l == c)
-                .map(|(p, _)| Circle::new((p[0], p[1]), 2, class_color(c).filled()));
+                .map(move |(p, _)| {
+                    Circle::new((p[0], p[1]), 2, class_color(c).mix(self.alpha).filled())
+                });
             chart
                 .draw_series(pts)
                 .map_err(draw_err)?
@@ -78,6 +82,67 @@ pub fn scatter_classes<'a>(
             title,
             points,
             labels,
+            alpha: 1.0,
+        },
+    )
+}
+
+/// Several class scatters side by side, each with its title, at opacity
+/// `alpha` (the course draws its t-SNE maps of pixels and codes this way,
+/// alpha 0.1).
+struct Panels<'a> {
+    panels: Vec<Scatter<'a>>,
+}
+
+impl Drawable for Panels<'_> {
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        area.fill(&WHITE).map_err(draw_err)?;
+        let cells = area.split_evenly((1, self.panels.len().max(1)));
+        for (p, cell) in self.panels.iter().zip(&cells) {
+            p.draw(cell)?;
+        }
+        Ok(())
+    }
+}
+
+/// Class scatters (each N × 2 with its labels and title) side by side in one
+/// figure, points drawn with opacity `alpha` in (0, 1].
+pub fn scatter_side_by_side<'a>(
+    path: &Path,
+    panels: &[(&'a str, ArrayView2<'a, f64>, &'a [usize])],
+    alpha: f64,
+) -> Result<(), PlotError> {
+    if panels.is_empty() {
+        return Err(PlotError::NoFrames);
+    }
+    for (_, p, l) in panels {
+        if p.nrows() != l.len() {
+            return Err(PlotError::LengthMismatch {
+                what: "labels",
+                expected: p.nrows(),
+                found: l.len(),
+            });
+        }
+    }
+    let alpha = if alpha.is_finite() {
+        alpha.clamp(0.01, 1.0)
+    } else {
+        1.0
+    };
+    let n = panels.len() as u32;
+    save(
+        path,
+        (640 * n, 620),
+        &Panels {
+            panels: panels
+                .iter()
+                .map(|(title, points, labels)| Scatter {
+                    title,
+                    points: *points,
+                    labels,
+                    alpha,
+                })
+                .collect(),
         },
     )
 }
