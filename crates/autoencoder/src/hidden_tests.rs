@@ -164,7 +164,11 @@ fn a_contrastive_epoch_by_hand() {
                 r.adam.step().unwrap();
             }
             let (mse, con) = (sum_mse / 60.0, sum_con / 60.0);
-            assert!((got.mse - mse).abs() < 1e-6, "{rule:?} epoch {epoch}: mse {} vs {mse}", got.mse);
+            assert!(
+                (got.mse - mse).abs() < 1e-6,
+                "{rule:?} epoch {epoch}: mse {} vs {mse}",
+                got.mse
+            );
             assert!(
                 (got.contrastive - con).abs() < 1e-6,
                 "{rule:?} epoch {epoch}: contrastive {} vs {con}",

@@ -62,6 +62,17 @@ fn tiny_run_writes_metrics_figures_weights_and_checkpoints() {
     run.assert_plot("loss_curves.png");
     run.assert_plot("reconstructions_plain.png");
     run.assert_plot("reconstructions_contrastive.png");
+    // the course's figures: one training image; pixels and codes side by side
+    run.assert_plot("training_image.png");
+    run.assert_plot("tsne_pixels_vs_codes.png");
+    // both NCM comparisons, for pixels and for every run's codes
+    let cos = num(&m, "/pixel_ncm_cosine/accuracy");
+    assert!((0.5..1.0).contains(&cos), "cosine NCM on pixels: {cos}");
+    for r in runs {
+        assert!(r["latent_ncm_cosine"]["accuracy"].as_f64().is_some());
+    }
+    assert_eq!(m["config"]["train"]["pair_rule"], "course");
+    assert_eq!(m["config"]["ncm"], "l2");
     let tsne = m["tsne"].as_array().expect("tsne");
     assert_eq!(tsne.len(), 3);
     for t in tsne {
