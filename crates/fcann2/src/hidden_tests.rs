@@ -117,6 +117,23 @@ fn init_draws_w1_then_w2_row_by_row_at_he_scale() {
 }
 
 #[test]
+fn loss_on_other_values_with_weight_decay() {
+    // The scores of `small`: s2 = [[0.2, 0.5, −0.6], [2.0, 1.4, −1.35]];
+    // targets 1 and 2; the loss is the mean of log Σ exp(s2) − s2[y] plus
+    // λ/2·(‖W1‖² + ‖W2‖²) = 0.05·(6.25 + 15) with λ = 0.1.
+    let (x, m) = small();
+    let lse = |s: &[f64]| s.iter().map(|v| v.exp()).sum::<f64>().ln();
+    let nll = ((lse(&[0.2, 0.5, -0.6]) - 0.5) + (lse(&[2.0, 1.4, -1.35]) + 1.35)) / 2.0;
+    let mut ws = crate::backprop::Workspace::new(2, &m);
+    ws.forward(&m, x.view());
+    let got = ws.loss(&m, &[1, 2], 0.0);
+    assert!((got - nll).abs() < 1e-12, "loss {got}, want {nll}");
+    let got = ws.loss(&m, &[1, 2], 0.1);
+    let want = nll + 0.05 * (6.25 + 15.0);
+    assert!((got - want).abs() < 1e-12, "loss {got}, want {want}");
+}
+
+#[test]
 fn loss_with_large_scores_stays_finite_and_exact() {
     // s2 = (0, 3000) for the single row: P = (e^-3000, 1) and the NLL of
     // class 0 is 3000 (a naive log of P gives infinity).

@@ -30,6 +30,8 @@ fn train_mb_steps_with_the_decayed_rate_and_averages_the_loss() {
     let end = w.double_value(&[0]);
     assert!((end - (-1.75)).abs() < 1e-6, "w = {end}, want −1.75");
     assert_eq!(hist.lr, [0.5, 0.25, 0.125]);
+    // the epochs' training time is recorded (and only grows)
+    assert!(hist.seconds > 0.0, "seconds {}", hist.seconds);
     // Each epoch's loss is the mean of its batches' losses (w before each step).
     let want = [-0.25, -1.125, -1.5625];
     for (k, (&got, want)) in hist.epoch_loss.iter().zip(want).enumerate() {

@@ -36,6 +36,27 @@ fn loss_with_large_scores_and_weight_decay() {
     );
 }
 
+/// PTDeep passes every weight matrix: λ/2 times the sum of all their squares.
+#[test]
+fn weight_decay_sums_the_squares_of_every_weight_matrix() {
+    use crate::model::nll_l2;
+    let scores = Tensor::from_slice(&[0.5f32, -1.0, 2.0, 0.0]).view([2, 2]);
+    let yoh = Tensor::from_slice(&[0.0f32, 1.0, 1.0, 0.0]).view([2, 2]);
+    let w1 = Tensor::from_slice(&[1.0f32, -2.0, 3.0]);
+    let w2 = Tensor::from_slice(&[0.5f32, 4.0]).view([2, 1]);
+    let w3 = Tensor::from_slice(&[-1.5f32]);
+    let nll = nll_l2(&scores, &yoh, &[], 0.3).double_value(&[]);
+    // targets 1 and 0: (lse(0.5, −1) + 1 + lse(2, 0) − 2) / 2
+    let lse = |a: f64, b: f64| (a.exp() + b.exp()).ln();
+    let want = (lse(0.5, -1.0) + 1.0 + lse(2.0, 0.0) - 2.0) / 2.0;
+    assert!((nll - want).abs() < 1e-5, "{nll} vs {want}");
+    // ‖w1‖² = 14, ‖w2‖² = 16.25, ‖w3‖² = 2.25: λ/2 · 32.5 = 4.875 with λ = 0.3
+    let got = nll_l2(&scores, &yoh, &[&w1, &w2, &w3], 0.3).double_value(&[]);
+    assert!((got - want - 4.875).abs() < 1e-4, "{got} vs {}", want + 4.875);
+    let two = nll_l2(&scores, &yoh, &[&w1, &w2], 0.3).double_value(&[]);
+    assert!((two - want - 0.15 * 30.25).abs() < 1e-4, "{two}");
+}
+
 fn model_with(vs: &VarStore, w: &[f32], b: &[f32], d: usize, c: usize) -> PTLogreg {
     let mut m = PTLogreg::new(&vs.root(), d, c).unwrap();
     tch::no_grad(|| {
