@@ -47,7 +47,7 @@ fn the_model_by_hand_from_its_named_layers() {
     let lin = |x: &Tensor, name: &str| {
         x.matmul(&v[&format!("{name}.weight")].tr()) + &v[&format!("{name}.bias")]
     };
-    let x = Tensor::rand([5, 784], (Kind::Float, Device::Cpu));
+    let x = torch_util::with_seed(5, || Tensor::rand([5, 784], (Kind::Float, Device::Cpu)));
     let z = lin(&lin(&lin(&x, "enc1").relu(), "enc2").relu(), "enc3");
     let xhat = lin(&lin(&z.relu(), "dec1").relu(), "dec2");
     let gap = |a: &Tensor, b: &Tensor| (a - b).abs().max().double_value(&[]);
@@ -73,7 +73,7 @@ fn two_epochs_by_hand() {
         ..TrainConfig::default()
     };
     let data = TrainData {
-        x: Tensor::rand([50, 784], (Kind::Float, Device::Cpu)),
+        x: torch_util::with_seed(50, || Tensor::rand([50, 784], (Kind::Float, Device::Cpu))),
         labels: (0..50).map(|i| i % 10).collect(),
     };
     let mut t = Trainer::new(cfg, Variant::Plain, 3, Device::Cpu);
@@ -133,7 +133,7 @@ fn a_contrastive_epoch_by_hand() {
         };
         // three digits only, so that the course's rule finds pairs often
         let data = TrainData {
-            x: Tensor::rand([60, 784], (Kind::Float, Device::Cpu)),
+            x: torch_util::with_seed(60, || Tensor::rand([60, 784], (Kind::Float, Device::Cpu))),
             labels: (0..60).map(|i| [2, 5, 7][i % 3]).collect(),
         };
         let mut t = Trainer::new(cfg, Variant::Contrastive, 4, Device::Cpu);
@@ -257,7 +257,7 @@ fn the_contrastive_term_of_a_batch_by_hand() {
     use tch::{Device, Kind};
     let labels = [2usize, 7, 2, 5, 7, 7];
     let batch = [5i64, 3, 0, 1];
-    let z = Tensor::randn([4, 6], (Kind::Float, Device::Cpu));
+    let z = torch_util::with_seed(4, || Tensor::randn([4, 6], (Kind::Float, Device::Cpu)));
     for rule in [PairRule::Present, PairRule::Course] {
         let cfg = TrainConfig {
             tau: 0.3,

@@ -101,10 +101,10 @@ mod tests {
     #[test]
     fn has_the_courses_parameter_count_and_shapes() {
         let vs = VarStore::new(Device::Cpu);
-        let ae = Autoencoder::new(&vs.root());
+        let ae = torch_util::with_seed(1, || Autoencoder::new(&vs.root()));
         // 784·1000+1000 + 1000·25+25 + 25·50+50 + 50·1000+1000 + 1000·784+784
         assert_eq!(count_params(&vs), 1_647_109);
-        let x = Tensor::rand([3, 784], (Kind::Float, Device::Cpu));
+        let x = torch_util::with_seed(3, || Tensor::rand([3, 784], (Kind::Float, Device::Cpu)));
         let (z, xhat) = ae.forward(&x);
         assert_eq!(z.size(), vec![3, 50]);
         assert_eq!(xhat.size(), vec![3, 784]);

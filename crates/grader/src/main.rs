@@ -70,6 +70,11 @@ enum Cmd {
         /// Only list the mutants of each assignment (nothing is built or run)
         #[arg(long)]
         list: bool,
+        /// Also run the graded tests of the later assignments of the same
+        /// crate (for code that only a later exercise's tests reach, such as
+        /// the contrastive branch of autoencoder.train's loop)
+        #[arg(long)]
+        with_later: bool,
     },
 }
 
@@ -176,7 +181,8 @@ fn run(args: Args) -> anyhow::Result<()> {
             out,
             timeout,
             list,
-        } => mutants(assignment, out, timeout, list),
+            with_later,
+        } => mutants(assignment, out, timeout, list, with_later),
     }
 }
 
@@ -185,6 +191,7 @@ fn mutants(
     out: Option<PathBuf>,
     timeout: u64,
     list: bool,
+    with_later: bool,
 ) -> anyhow::Result<()> {
     use grader::mutants::{region_diff, table, Counts};
     anyhow::ensure!(timeout >= 1, "--timeout must be at least 1 second");
@@ -264,7 +271,18 @@ fn mutants(
             }
             continue;
         }
-        eprintln!("mutants: {id} ({} tests) …", a.graded().count());
+        // its own graded tests, and with --with-later those of the crate's later assignments
+        let pos = reference
+            .table
+            .assignments
+            .iter()
+            .position(|b| b.id == *id)
+            .expect("checked above");
+        let later = reference.table.assignments[pos + 1..]
+            .iter()
+            .filter(|b| with_later && b.krate() == a.krate());
+        let tests: Vec<&str> = a.graded().chain(later.flat_map(|b| b.graded())).collect();
+        eprintln!("mutants: {id} ({} tests) …", tests.len());
         let mut cmd = std::process::Command::new("cargo");
         cmd.current_dir(&root)
             .args([
@@ -286,7 +304,7 @@ fn mutants(
                 "--",
                 "--exact",
             ])
-            .args(a.graded());
+            .args(&tests);
         let status = cmd.status().context(
             "cannot run `cargo mutants` (install it with ./dl mutants, which pins its version)",
         )?;
@@ -294,6 +312,12 @@ fn mutants(
         let counts = Counts::read(&dir.join("mutants.out")).with_context(|| {
             format!("cargo mutants for {id} ended with {status} and left no outcomes")
         })?;
+        anyhow::ensure!(
+            counts.baseline_passed,
+            "{id}: its tests fail on the reference's own code, so no mutant was measured \
+             (see {}); make them pass first",
+            dir.join("mutants.out/log").display()
+        );
         rows.push((id.clone(), counts));
     }
     if list {
@@ -305,6 +329,14 @@ fn mutants(
         if !c.missed_names.is_empty() {
             report.push_str(&format!("\nNot caught in `{id}`:\n"));
             for m in &c.missed_names {
+                report.push_str(&format!("- `{m}`\n"));
+            }
+        }
+        if !c.timeout_names.is_empty() {
+            report.push_str(&format!(
+                "\nTimed out in `{id}` (the tests never end: the grader's time limit fails them):\n"
+            ));
+            for m in &c.timeout_names {
                 report.push_str(&format!("- `{m}`\n"));
             }
         }

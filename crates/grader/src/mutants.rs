@@ -64,6 +64,12 @@ pub struct Counts {
     pub unviable: usize,
     /// The mutants no test caught, as cargo-mutants names them.
     pub missed_names: Vec<String>,
+    /// The mutants that made the tests run past the time limit (loops that
+    /// never end: the grader's own time limit fails such a submission).
+    pub timeout_names: Vec<String>,
+    /// Whether the tests passed on the unmutated code (otherwise nothing was
+    /// measured).
+    pub baseline_passed: bool,
 }
 
 impl Counts {
@@ -90,18 +96,29 @@ impl Counts {
                 source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
             })?;
         let n = |k: &str| json.get(k).and_then(|v| v.as_u64()).unwrap_or(0) as usize;
-        let missed_names = read("missed.txt")
-            .unwrap_or_default()
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(str::to_string)
-            .collect();
+        let names = |file: &str| -> Vec<String> {
+            read(file)
+                .unwrap_or_default()
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        let baseline_passed = json
+            .get("outcomes")
+            .and_then(|o| o.as_array())
+            .into_iter()
+            .flatten()
+            .filter(|o| o.get("scenario").and_then(|s| s.as_str()) == Some("Baseline"))
+            .all(|o| o.get("summary").and_then(|s| s.as_str()) == Some("Success"));
         Ok(Counts {
+            baseline_passed,
             caught: n("caught"),
             missed: n("missed"),
             timeout: n("timeout"),
             unviable: n("unviable"),
-            missed_names,
+            missed_names: names("missed.txt"),
+            timeout_names: names("timeout.txt"),
         })
     }
 }
@@ -109,8 +126,8 @@ impl Counts {
 /// The README table: one row per assignment measured.
 pub fn table(rows: &[(String, Counts)]) -> String {
     let mut s = String::from(
-        "| assignment | mutants caught / viable | caught | unviable (do not compile) |\n\
-         |---|---:|---:|---:|\n",
+        "| assignment | mutants caught / viable | caught | timed out | unviable (do not compile) |\n\
+         |---|---:|---:|---:|---:|\n",
     );
     for (id, c) in rows {
         let pct = c
@@ -119,9 +136,10 @@ pub fn table(rows: &[(String, Counts)]) -> String {
             .unwrap_or_else(|| "–".into());
         let _ = writeln!(
             s,
-            "| `{id}` | {} / {} | {pct} | {} |",
+            "| `{id}` | {} / {} | {pct} | {} | {} |",
             c.caught,
             c.viable(),
+            c.timeout,
             c.unviable
         );
     }
@@ -140,12 +158,14 @@ mod tests {
             timeout: 0,
             unviable: 4,
             missed_names: vec!["src/lib.rs:3:5: replace + with -".into()],
+            timeout_names: vec![],
+            baseline_passed: true,
         };
         assert_eq!(c.viable(), 10);
         assert_eq!(c.percent(), Some(90.0));
         let t = table(&[("metrics.eval_ap".into(), c)]);
         assert!(
-            t.contains("| `metrics.eval_ap` | 9 / 10 | 90 % | 4 |"),
+            t.contains("| `metrics.eval_ap` | 9 / 10 | 90 % | 0 | 4 |"),
             "{t}"
         );
         assert_eq!(Counts::default().percent(), None);

@@ -52,7 +52,11 @@ fn weight_decay_sums_the_squares_of_every_weight_matrix() {
     assert!((nll - want).abs() < 1e-5, "{nll} vs {want}");
     // ‖w1‖² = 14, ‖w2‖² = 16.25, ‖w3‖² = 2.25: λ/2 · 32.5 = 4.875 with λ = 0.3
     let got = nll_l2(&scores, &yoh, &[&w1, &w2, &w3], 0.3).double_value(&[]);
-    assert!((got - want - 4.875).abs() < 1e-4, "{got} vs {}", want + 4.875);
+    assert!(
+        (got - want - 4.875).abs() < 1e-4,
+        "{got} vs {}",
+        want + 4.875
+    );
     let two = nll_l2(&scores, &yoh, &[&w1, &w2], 0.3).double_value(&[]);
     assert!((two - want - 0.15 * 30.25).abs() < 1e-4, "{two}");
 }
