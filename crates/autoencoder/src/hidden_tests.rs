@@ -226,6 +226,16 @@ fn pairs_are_drawn_uniformly_and_point_into_the_batch() {
         let f = n as f64 / 3000.0;
         assert!((f - 1.0 / 6.0).abs() < 0.04, "pair {p:?}: {f}");
     }
+    // Two digits present (4 and 1 only) are enough for a pair; one is not.
+    let two = [10i64, 11, 12, 14];
+    for _ in 0..20 {
+        let (a, b) = pick_pair(&two, &labels, PairRule::Present, &mut rng)
+            .expect("two digits in the batch give a pair");
+        let da = labels[two[a[0] as usize] as usize];
+        assert!(da == 4 || da == 1, "{da}");
+        assert_eq!(a.len() + b.len(), 4, "every image of the two digits");
+    }
+    assert!(pick_pair(&[10, 12, 15], &labels, PairRule::Present, &mut rng).is_none());
     // The course's rule: (a1, a2) uniform over 0–9 × 0–9; only the 9
     // ordered pairs of present digits (equal ones included) give a term.
     let mut rng = epoch_rng(6, 3);
