@@ -8,7 +8,8 @@
 //! The course's protocol is `--full` (500 epochs on 60,000 images, three
 //! seeds); the quick default (20 epochs on 10,000 images) runs in minutes.
 //! The numbers each gives, and whose they are: labs/autoencoder.md.
-//! Outputs: results/autoencoder/metrics.json, loss_curves.png,
+//! Outputs: results/autoencoder/metrics.json, training_image.png,
+//! tsne_pixels_vs_codes.png, loss_curves.png,
 //! reconstructions_*.png, tsne_*.png, weights_*.ot, checkpoint_*.ot.
 
 use std::path::PathBuf;
