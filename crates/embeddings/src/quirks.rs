@@ -3,29 +3,13 @@
 //! time (the networks' missing ReLU after the second layer, the classifier's
 //! second softmax, part 5's detached target).
 
-use serde::Serialize;
-
 use crate::iris::IrisBatch;
 use crate::params::{Hidden, Part, Protocol};
 use crate::part5::Part5Report;
 use crate::stats::OverSeeds;
+pub use crate::summary::QuirkEffect;
 use crate::summary::{Part2Report, Part3Report, Part4Report};
 use crate::EmbeddingsError;
-
-/// One quirk's effect on one number, over the run's seeds.
-#[derive(Debug, Clone, Serialize)]
-pub struct QuirkEffect {
-    /// The course's code, as it is.
-    pub quirk: &'static str,
-    /// What the fixed variant does instead.
-    pub fix: &'static str,
-    pub part: u8,
-    pub quantity: &'static str,
-    /// With the quirk (the course protocol's run).
-    pub course: OverSeeds,
-    /// With it fixed, everything else equal.
-    pub fixed: OverSeeds,
-}
 
 const NO_RELU: &str = "no activation after the second layer";
 const ADD_RELU: &str = "ReLU after the second layer too";

@@ -85,7 +85,7 @@ pub struct LabReport {
     pub part5: Option<Part5Report>,
     /// Course protocol only: each quirk of the course's code against the
     /// same run with it fixed.
-    pub quirks: Vec<crate::quirks::QuirkEffect>,
+    pub quirks: Vec<QuirkEffect>,
     /// The lab's goals: the course protocol against PyTorch's figures,
     /// the improved protocol against the notebooks' single numbers.
     pub checks: Vec<Check>,
@@ -93,4 +93,19 @@ pub struct LabReport {
     /// Wall-clock seconds of each part (training, scoring and its figures).
     pub part_seconds: Vec<(u8, f64)>,
     pub total_seconds: f64,
+}
+
+/// One quirk's effect on one number, over the run's seeds.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuirkEffect {
+    /// The course's code, as it is.
+    pub quirk: &'static str,
+    /// What the fixed variant does instead.
+    pub fix: &'static str,
+    pub part: u8,
+    pub quantity: &'static str,
+    /// With the quirk (the course protocol's run).
+    pub course: OverSeeds,
+    /// With it fixed, everything else equal.
+    pub fixed: OverSeeds,
 }
