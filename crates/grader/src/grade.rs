@@ -265,6 +265,9 @@ pub struct GradeOptions {
     pub build_timeout: Duration,
     /// Tests run at once.
     pub jobs: usize,
+    /// A process per test (always, for submissions), or shared processes
+    /// (the instructor's own code only).
+    pub processes: crate::run::Processes,
     pub sandbox: Sandbox,
     /// The folder under which each submission gets its work folder.
     pub work: PathBuf,
@@ -288,6 +291,7 @@ impl GradeOptions {
             timeout: Duration::from_secs(300),
             build_timeout: Duration::from_secs(1800),
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            processes: crate::run::Processes::OnePerTest,
             sandbox: sandbox.showing(&[root, &target]),
             work: target.join("grading"),
             target: Target::Fresh { shared: target },
@@ -726,6 +730,7 @@ pub fn run_stage(
         &scratch_of(&p.work),
         opts.timeout,
         opts.jobs,
+        opts.processes,
         opts.verbose,
     )?;
     tests.extend(not_run);

@@ -7,12 +7,21 @@
 //! fill exercises of independent crates together (`grader::wrong::ladder`):
 //! every crate still meets its exercises one at a time, in table order.
 //!
+//! The skeleton grades every crate. A later step grades the crates it
+//! touches (those of the assignments it fills or tries a wrong body in);
+//! the others keep their scores from the step before. So each crate is
+//! graded, beyond the skeleton, with everything it depends on filled, at
+//! each of its own exercises, which is where a test that passes without the
+//! student's code would show: a crate's tests see the crates below it only
+//! through their exercises, all filled by then.
+//!
 //! The steps share this test's target folder (its compiled dependencies) and
 //! one spliced workspace updated in place, so a step rebuilds only the crates
 //! whose code changed, with rustc's incremental caches (`Target::Incremental`:
-//! the instructor's own code, one export after the other). A step grades only
-//! the crates whose compiled code changed; the others keep the previous
-//! step's scores. Isolation between submissions is checked in `cheats.rs`.
+//! the instructor's own code, one export after the other), and a crate's
+//! tests share a few processes (`Processes::Shared`: libtorch loads once per
+//! process, not once per test). Isolation between submissions, and a
+//! process per test, are checked in `cheats.rs`.
 //!
 //! The same steps try the first wrong solution of every assignment
 //! (`tests/wrong/bodies.toml`): at a step, the exercises the next step fills
@@ -26,7 +35,7 @@ use std::time::Duration;
 
 use grader::export::{export, Destination, HIDDEN_STUB};
 use grader::grade::{grade_taken, GradeOptions, Grades, Reference, Target};
-use grader::run::Outcome;
+use grader::run::{Outcome, Processes};
 use grader::sandbox::{Limits, Sandbox};
 use grader::table::Table;
 use grader::wrong::Wrong;
@@ -51,6 +60,7 @@ fn options() -> GradeOptions {
     o.timeout = Duration::from_secs(240);
     o.work = target_dir().join("grading-incremental");
     o.target = Target::Incremental(target_dir());
+    o.processes = Processes::Shared;
     o
 }
 
@@ -135,7 +145,6 @@ fn skeleton_scores_zero_each_exercise_turns_its_assignment_green_and_the_referen
     for a in &table.assignments {
         assert!(first.contains_key(&a.id), "{}: no wrong solution", a.id);
     }
-    let mut last_versions: BTreeMap<String, String> = BTreeMap::new();
     let mut last: Option<Grades> = None;
     for (k, filled) in steps.iter().enumerate() {
         // the exercises of the next step hold their first wrong solution
@@ -148,13 +157,16 @@ fn skeleton_scores_zero_each_exercise_turns_its_assignment_green_and_the_referen
             taken.texts.extend(first[id].regions(&reference).unwrap());
         }
         taken.hash = format!("{};wrong:{tried:?}", taken.hash);
-        let versions = reference.versions(&taken).crates;
-        let changed: BTreeSet<String> = table
-            .crates()
-            .into_iter()
-            .filter(|c| last_versions.get(*c) != versions.get(*c))
-            .map(str::to_string)
-            .collect();
+        // The skeleton grades every crate; a step, the crates it touches.
+        let touched: BTreeSet<&str> = match k {
+            0 => table.crates().into_iter().collect(),
+            _ => filled
+                .difference(&steps[k - 1])
+                .chain(&tried)
+                .filter_map(|id| id.split('.').next())
+                .collect(),
+        };
+        let changed: BTreeSet<String> = touched.into_iter().map(str::to_string).collect();
         eprintln!("\n== step {k}: filled {filled:?}; wrong {tried:?}; grading {changed:?}");
         let mut step_opts = opts.clone();
         step_opts.only = Some(changed.clone());
@@ -180,7 +192,6 @@ fn skeleton_scores_zero_each_exercise_turns_its_assignment_green_and_the_referen
             g.points = g.scores.iter().map(|s| s.points).sum();
         }
         assert_eq!(g.scores.len(), n, "step {k}: every assignment is scored");
-        last_versions = versions;
         last = Some(g.clone());
         let want = |j: usize| {
             let id = &table.assignments[j].id;
