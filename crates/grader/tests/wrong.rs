@@ -12,13 +12,15 @@
 //! Every round is the reference with some exercises replaced by wrong ones
 //! (at most one per crate, in crates that do not depend on each other),
 //! built incrementally in the same spliced workspace as the release check's
-//! ladder (`Target::Incremental`).
+//! ladder (`Target::Incremental`), a crate's tests sharing a few processes
+//! (`Processes::Shared`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use grader::grade::{grade_taken, GradeOptions, Reference, Target};
+use grader::run::Processes;
 use grader::sandbox::{Limits, Sandbox};
 use grader::wrong::{self, Wrong};
 
@@ -46,6 +48,8 @@ fn options() -> GradeOptions {
     // The release check's workspace: the same crates, already compiled.
     o.work = target_dir().join("grading-incremental");
     o.target = Target::Incremental(target_dir());
+    // The instructor's own code: a crate's tests share a few processes.
+    o.processes = Processes::Shared;
     o.verbose = false;
     o
 }
