@@ -193,7 +193,7 @@ fn mutants(
     list: bool,
     with_later: bool,
 ) -> anyhow::Result<()> {
-    use grader::mutants::{region_diff, table, Counts};
+    use grader::mutants::{region_diff, table, tests_for, Counts};
     anyhow::ensure!(timeout >= 1, "--timeout must be at least 1 second");
     let root = here()?;
     let reference = Reference::load(&root)?;
@@ -271,17 +271,7 @@ fn mutants(
             }
             continue;
         }
-        // its own graded tests, and with --with-later those of the crate's later assignments
-        let pos = reference
-            .table
-            .assignments
-            .iter()
-            .position(|b| b.id == *id)
-            .expect("checked above");
-        let later = reference.table.assignments[pos + 1..]
-            .iter()
-            .filter(|b| with_later && b.krate() == a.krate());
-        let tests: Vec<&str> = a.graded().chain(later.flat_map(|b| b.graded())).collect();
+        let tests = tests_for(&reference.table, id, with_later);
         eprintln!("mutants: {id} ({} tests) …", tests.len());
         let mut cmd = std::process::Command::new("cargo");
         cmd.current_dir(&root)
@@ -326,17 +316,17 @@ fn mutants(
     let md = table(&rows);
     let mut report = md.clone();
     for (id, c) in &rows {
-        if !c.missed_names.is_empty() {
+        if !c.missed.is_empty() {
             report.push_str(&format!("\nNot caught in `{id}`:\n"));
-            for m in &c.missed_names {
+            for m in &c.missed {
                 report.push_str(&format!("- `{m}`\n"));
             }
         }
-        if !c.timeout_names.is_empty() {
+        if !c.timed_out.is_empty() {
             report.push_str(&format!(
                 "\nTimed out in `{id}` (the tests never end: the grader's time limit fails them):\n"
             ));
-            for m in &c.timeout_names {
+            for m in &c.timed_out {
                 report.push_str(&format!("- `{m}`\n"));
             }
         }

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::grade::Reference;
 use crate::markers;
+use crate::table::Table;
 use crate::GraderError;
 
 /// A unified diff that adds, file by file, every line inside `id`'s regions.
@@ -55,29 +56,43 @@ pub fn region_diff(reference: &Reference, id: &str) -> Result<String, GraderErro
     Ok(out)
 }
 
+/// The tests a mutant of assignment `id` must fail: its own graded tests
+/// (visible and hidden), and with `with_later` those of the later
+/// assignments of its crate too (code that only a later exercise's loop
+/// runs, such as the contrastive branch of the autoencoder's training loop).
+/// Empty for an id the table does not have.
+pub fn tests_for<'t>(table: &'t Table, id: &str, with_later: bool) -> Vec<&'t str> {
+    let Some(pos) = table.assignments.iter().position(|a| a.id == id) else {
+        return Vec::new();
+    };
+    let a = &table.assignments[pos];
+    let later = table.assignments[pos + 1..]
+        .iter()
+        .filter(|b| with_later && b.krate() == a.krate());
+    a.graded().chain(later.flat_map(|b| b.graded())).collect()
+}
+
 /// What cargo-mutants found for one assignment.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Counts {
     pub caught: usize,
-    pub missed: usize,
-    pub timeout: usize,
     pub unviable: usize,
     /// The mutants no test caught, as cargo-mutants names them.
-    pub missed_names: Vec<String>,
+    pub missed: Vec<String>,
     /// The mutants that made the tests run past the time limit (loops that
     /// never end: the grader's own time limit fails such a submission).
-    pub timeout_names: Vec<String>,
+    pub timed_out: Vec<String>,
     /// Whether the tests passed on the unmutated code (otherwise nothing was
     /// measured).
     pub baseline_passed: bool,
 }
 
 impl Counts {
-    /// Caught over viable (caught + missed + timed out: a mutant that hangs
-    /// the tests is caught by the grader's time limit, but is counted as not
-    /// caught here to stay on the safe side).
+    /// Caught + missed + timed out (a mutant that hangs the tests is caught
+    /// by the grader's time limit, but is counted as not caught here to stay
+    /// on the safe side).
     pub fn viable(&self) -> usize {
-        self.caught + self.missed + self.timeout
+        self.caught + self.missed.len() + self.timed_out.len()
     }
 
     pub fn percent(&self) -> Option<f64> {
@@ -111,15 +126,31 @@ impl Counts {
             .flatten()
             .filter(|o| o.get("scenario").and_then(|s| s.as_str()) == Some("Baseline"))
             .all(|o| o.get("summary").and_then(|s| s.as_str()) == Some("Success"));
-        Ok(Counts {
+        let c = Counts {
             baseline_passed,
             caught: n("caught"),
-            missed: n("missed"),
-            timeout: n("timeout"),
             unviable: n("unviable"),
-            missed_names: names("missed.txt"),
-            timeout_names: names("timeout.txt"),
-        })
+            missed: names("missed.txt"),
+            timed_out: names("timeout.txt"),
+        };
+        // The counts in outcomes.json and the lists must agree.
+        if c.missed.len() != n("missed") || c.timed_out.len() != n("timeout") {
+            return Err(GraderError::Read {
+                path: mutants_out.to_path_buf(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "outcomes.json counts {} missed and {} timed out, but missed.txt lists {} \
+                         and timeout.txt {}: run `./dl mutants` again",
+                        n("missed"),
+                        n("timeout"),
+                        c.missed.len(),
+                        c.timed_out.len()
+                    ),
+                ),
+            });
+        }
+        Ok(c)
     }
 }
 
@@ -139,7 +170,7 @@ pub fn table(rows: &[(String, Counts)]) -> String {
             "| `{id}` | {} / {} | {pct} | {} | {} |",
             c.caught,
             c.viable(),
-            c.timeout,
+            c.timed_out.len(),
             c.unviable
         );
     }
@@ -154,11 +185,9 @@ mod tests {
     fn counts_and_the_table() {
         let c = Counts {
             caught: 9,
-            missed: 1,
-            timeout: 0,
             unviable: 4,
-            missed_names: vec!["src/lib.rs:3:5: replace + with -".into()],
-            timeout_names: vec![],
+            missed: vec!["src/lib.rs:3:5: replace + with -".into()],
+            timed_out: vec![],
             baseline_passed: true,
         };
         assert_eq!(c.viable(), 10);
@@ -169,5 +198,61 @@ mod tests {
             "{t}"
         );
         assert_eq!(Counts::default().percent(), None);
+    }
+
+    #[test]
+    fn counts_are_read_from_cargo_mutants_output_and_must_agree_with_its_lists() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        let write = |name: &str, text: &str| std::fs::write(d.join(name), text).unwrap();
+        write(
+            "outcomes.json",
+            r#"{"caught": 7, "missed": 1, "timeout": 1, "unviable": 2,
+                "outcomes": [{"scenario": "Baseline", "summary": "Success"}]}"#,
+        );
+        write("missed.txt", "src/a.rs:1:1: replace < with <=\n");
+        write("timeout.txt", "src/a.rs:2:1: replace += with -=\n");
+        let c = Counts::read(d).unwrap();
+        assert_eq!((c.caught, c.unviable, c.viable()), (7, 2, 9));
+        assert_eq!(c.missed, ["src/a.rs:1:1: replace < with <="]);
+        assert_eq!(c.timed_out.len(), 1);
+        assert!(c.baseline_passed);
+        // a list that disagrees with the counts is an error, not a table row
+        write("missed.txt", "");
+        let e = Counts::read(d).unwrap_err().to_string();
+        assert!(e.contains("1 missed") && e.contains("lists 0"), "{e}");
+    }
+
+    #[test]
+    fn with_later_adds_the_later_assignments_of_the_same_crate_only() {
+        let entry = |id: &str, test: &str| {
+            format!(
+                "[[assignment]]\nid = \"{id}\"\npoints = 1\ntask = \"t\"\ntests = [\"{test}\"]\n"
+            )
+        };
+        let text = [
+            entry("ae.model", "tests::model"),
+            entry("ae.train", "tests::train"),
+            entry("other.x", "tests::x"),
+            entry("ae.contrastive", "tests::contrastive"),
+        ]
+        .concat()
+            + "hidden = [\"hidden_tests::contrastive\"]\n";
+        let t = Table::parse(&text, Path::new("grading.toml")).unwrap();
+        assert_eq!(tests_for(&t, "ae.train", false), ["tests::train"]);
+        assert_eq!(
+            tests_for(&t, "ae.train", true),
+            [
+                "tests::train",
+                "tests::contrastive",
+                "hidden_tests::contrastive"
+            ]
+        );
+        // the last of its crate has nothing later; an unknown id has no tests
+        assert_eq!(
+            tests_for(&t, "ae.contrastive", true),
+            ["tests::contrastive", "hidden_tests::contrastive"]
+        );
+        assert!(tests_for(&t, "ae.nothing", true).is_empty());
     }
 }
