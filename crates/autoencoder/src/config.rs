@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use labkit::PlotFormat;
 use serde::{Deserialize, Serialize};
 use tch::Device;
+use torch_util::Precision;
 
 use crate::adam::AdamConfig;
 use crate::AeError;
@@ -76,6 +77,10 @@ pub struct TrainConfig {
     pub pair_rule: PairRule,
     /// Training images used (the first N of the training set).
     pub n_train: usize,
+    /// Number format of the matrix products: fp32 (the course's) or bf16
+    /// mixed precision (fp32 weights, losses and Adam state).
+    #[serde(default)]
+    pub precision: Precision,
 }
 
 impl Default for TrainConfig {
@@ -88,6 +93,7 @@ impl Default for TrainConfig {
             tau: 0.5,
             pair_rule: PairRule::Course,
             n_train: 10_000,
+            precision: Precision::Fp32,
         }
     }
 }
@@ -176,6 +182,7 @@ pub struct LabConfig {
 impl LabConfig {
     pub fn check(&self) -> Result<(), AeError> {
         self.train.check()?;
+        torch_util::precision::check(self.train.precision, self.device)?;
         if self.seeds.is_empty() {
             return Err(AeError::NoSeeds);
         }

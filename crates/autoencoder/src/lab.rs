@@ -267,7 +267,9 @@ fn train_one(
     pb.set_position(t.epoch as u64);
     let t0 = Instant::now();
     while t.epoch < cfg.train.epochs {
-        let e = t.run_epoch(data)?;
+        // The epoch's forward passes, losses and backward passes in the
+        // run's precision; the weights and Adam's state stay fp32.
+        let e = torch_util::with_precision(cfg.train.precision, cfg.device, || t.run_epoch(data))?;
         pb.set_position(e.epoch as u64);
         pb.set_message(format!("loss {:.5}", e.total));
         if e.epoch % cfg.checkpoint_every == 0 || e.epoch == cfg.train.epochs {

@@ -95,6 +95,8 @@ pub enum AeError {
     )]
     TsnePanicked,
     #[error(transparent)]
+    Precision(#[from] torch_util::precision::PrecisionError),
+    #[error(transparent)]
     Mnist(#[from] data::mnist::MnistError),
     #[error(transparent)]
     Metrics(#[from] metrics::MetricsError),

@@ -19,7 +19,7 @@ use autoencoder::config::{PairRule, TrainConfig, TsneConfig};
 use autoencoder::ncm::Metric;
 use autoencoder::{lab, LabConfig, Variant};
 use clap::Parser;
-use torch_util::DeviceArg;
+use torch_util::{DeviceArg, Precision};
 
 /// Autoencoder as a nearest-class-mean classifier on MNIST (Lab 2).
 ///
@@ -95,6 +95,12 @@ struct Args {
     /// when a Python with torch is found)
     #[arg(long, conflicts_with_all = ["full", "epochs", "n_train", "variant", "seeds", "resume", "no_tsne"])]
     bench: bool,
+    /// Number format of the matrix products: fp32 is the course's; bf16 is
+    /// mixed precision (matrix products in bfloat16, weights, losses and
+    /// Adam's state in fp32), much faster on CPUs with bf16 instructions;
+    /// tf32 (CUDA only) keeps fp32 tensors and uses the tensor cores
+    #[arg(long, value_enum, default_value_t = Precision::Fp32)]
+    precision: Precision,
     /// CPU threads for libtorch [default: libtorch's choice]
     #[arg(long)]
     threads: Option<i32>,
@@ -123,6 +129,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         batch_size: args.batch_size,
         tau: args.tau,
         pair_rule: args.pair_rule,
+        precision: args.precision,
         adam: autoencoder::adam::AdamConfig {
             lr: args.lr,
             weight_decay: args.weight_decay,
@@ -131,25 +138,22 @@ fn run(args: Args) -> anyhow::Result<()> {
     };
     if args.bench {
         let r = autoencoder::bench::run(&args.mnist_dir, device, &out)?;
+        let first = &r.rows[0].ours;
         println!(
-            "ours: {:.2} s per epoch (best of {}) on {}, {} threads",
-            r.ours.best,
-            r.ours.seconds_per_epoch.len(),
-            r.ours.device,
-            r.ours.threads
+            "seconds per epoch on {} ({} images, best of {}, {} threads; {:.2} GFLOP per epoch)",
+            first.device,
+            first.n_images,
+            first.seconds_per_epoch.len(),
+            first.threads,
+            r.flops_per_image * first.n_images as f64 / 1e9
         );
-        match (&r.python, r.ratio) {
-            (Some(p), Some(ratio)) => println!(
-                "PyTorch-Python {}: {:.2} s per epoch (best of {}), {} threads\nratio ours/PyTorch: {ratio:.2}×",
-                p.torch,
-                p.best,
-                p.seconds_per_epoch.len(),
-                p.threads
-            ),
-            _ => println!(
-                "PyTorch-Python not measured: {}",
-                r.python_missing.as_deref().unwrap_or("unknown reason")
-            ),
+        print!("{}", autoencoder::bench::table(&r));
+        println!(
+            "% peak: of a {0}×{0} matrix product in the same precision, measured in this run",
+            torch_util::roofline::PEAK_SIZE
+        );
+        if let Some(why) = &r.python_missing {
+            println!("PyTorch-Python not measured: {why}");
         }
         println!("wrote {}", out.join("bench.json").display());
         return Ok(());

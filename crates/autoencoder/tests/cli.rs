@@ -106,6 +106,19 @@ fn resume_continues_a_finished_run_to_more_epochs() {
     let first = LabRun::new(EXE, &args("1"));
     first.assert_success();
     let out = first.out.to_str().expect("utf-8 path").to_string();
+    // Another precision does not resume an fp32 checkpoint.
+    let mut other = args("2");
+    other.extend(["--resume", "--out", out.as_str(), "--precision", "bf16"]);
+    let refused = std::process::Command::new(EXE)
+        .args(&other)
+        .current_dir(labtest::workspace_root())
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success() && err.contains("precision: Bf16"),
+        "{err}"
+    );
     // Same folder, one more epoch, resumed from the checkpoint.
     let mut more = args("2");
     more.extend(["--resume", "--out", out.as_str()]);
@@ -147,6 +160,11 @@ fn bad_arguments_are_rejected_before_anything_is_written() {
         (&["--resume"][..], "no checkpoint to resume"),
         (&["--mnist-dir", "no/such/folder"][..], "no/such/folder"),
         (&["--variant", "sideways"][..], "invalid value"),
+        (&["--precision", "fp16"][..], "invalid value"),
+        (
+            &["--precision", "tf32", "--device", "cpu"][..],
+            "tf32 needs a CUDA device",
+        ),
     ] {
         LabRun::new(EXE, args).assert_rejected(needle);
     }

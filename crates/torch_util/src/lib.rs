@@ -6,7 +6,11 @@
 //! - [`confusion_matrix`] on tensors, built from one-hot sums without autograd.
 
 pub mod knn;
+pub mod precision;
+pub mod roofline;
+
 pub use knn::nearest_neighbors;
+pub use precision::{with_precision, Precision};
 
 use ndarray::{Array2, ArrayView2};
 use tch::{Device, Kind, Tensor};
