@@ -97,7 +97,7 @@ struct Args {
     bench: bool,
     /// Number format of the matrix products: fp32 is the course's; bf16 is
     /// mixed precision (matrix products in bfloat16, weights, losses and
-    /// Adam's state in fp32), much faster on CPUs with bf16 instructions;
+    /// Adam's state in fp32; see labs/autoencoder.md for its measured speed);
     /// tf32 (CUDA only) keeps fp32 tensors and uses the tensor cores
     #[arg(long, value_enum, default_value_t = Precision::Fp32)]
     precision: Precision,

@@ -24,8 +24,7 @@ pub enum Precision {
     #[default]
     Fp32,
     /// Matrix products in bfloat16 (8-bit mantissa) with fp32 weights,
-    /// losses and optimiser state; on CPUs with bf16 instructions (AVX-512
-    /// BF16, AMX) several times faster.
+    /// losses and optimiser state.
     Bf16,
     /// CUDA only: fp32 tensors, matrix products on the tensor cores' tf32
     /// (10-bit mantissa). On the CPU it is refused.
