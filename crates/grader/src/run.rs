@@ -82,23 +82,7 @@ pub fn run_test(
     scratch: &Path,
     timeout: Duration,
 ) -> Result<TestResult, GraderError> {
-    let dir = scratch.join(random_name());
-    std::fs::create_dir_all(&dir).map_err(|source| GraderError::Write {
-        path: dir.clone(),
-        source,
-    })?;
-    let log = dir.join(format!("{}.log", random_name()));
-    let mut args: Vec<OsString> = vec![name.into()];
-    args.extend(["--exact", "--test-threads", "1", "--logfile"].map(OsString::from));
-    args.push(log.as_os_str().to_owned());
-    let mut cmd = sandbox.command(&exe.path, &args, &[&dir], &exe.dir);
-    cmd.env("RUST_BACKTRACE", "0");
-    let out = run_limited(cmd, timeout).map_err(|e| GraderError::Command {
-        command: format!("{} {name}", exe.path.display()),
-        message: e.to_string(),
-    })?;
-    let logged = std::fs::read_to_string(&log).unwrap_or_default();
-    let _ = std::fs::remove_dir_all(&dir);
+    let (out, logged) = launch(exe, &[name.to_string()], sandbox, scratch, timeout)?;
     let outcome = decide(&out, &logged, name);
     let text = format!("{}{}", out.stdout, out.stderr);
     Ok(TestResult {
@@ -115,6 +99,39 @@ pub fn run_test(
         outcome,
         seconds: out.seconds,
     })
+}
+
+/// Runs tests `names` of `exe` (`--exact`, one thread) in the sandbox with
+/// a log file in a new private folder under `scratch`, stopped after
+/// `timeout`: what the process printed and what libtest logged.
+fn launch(
+    exe: &Executable,
+    names: &[String],
+    sandbox: &Sandbox,
+    scratch: &Path,
+    timeout: Duration,
+) -> Result<(crate::process::Finished, String), GraderError> {
+    let dir = scratch.join(random_name());
+    std::fs::create_dir_all(&dir).map_err(|source| GraderError::Write {
+        path: dir.clone(),
+        source,
+    })?;
+    let log = dir.join(format!("{}.log", random_name()));
+    let mut args: Vec<OsString> = names.iter().map(OsString::from).collect();
+    args.extend(["--exact", "--test-threads", "1", "--logfile"].map(OsString::from));
+    args.push(log.as_os_str().to_owned());
+    let mut cmd = sandbox.command(&exe.path, &args, &[&dir], &exe.dir);
+    cmd.env("RUST_BACKTRACE", "0");
+    let out = run_limited(cmd, timeout).map_err(|e| GraderError::Command {
+        command: match names {
+            [one] => format!("{} {one}", exe.path.display()),
+            _ => format!("{} ({} tests)", exe.path.display(), names.len()),
+        },
+        message: e.to_string(),
+    })?;
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok((out, logged))
 }
 
 /// Passed only with exit code 0 and the one line `ok <name>` in the log.
@@ -155,23 +172,7 @@ pub fn run_together(
     scratch: &Path,
     timeout: Duration,
 ) -> Result<Vec<Option<TestResult>>, GraderError> {
-    let dir = scratch.join(random_name());
-    std::fs::create_dir_all(&dir).map_err(|source| GraderError::Write {
-        path: dir.clone(),
-        source,
-    })?;
-    let log = dir.join(format!("{}.log", random_name()));
-    let mut args: Vec<OsString> = names.iter().map(OsString::from).collect();
-    args.extend(["--exact", "--test-threads", "1", "--logfile"].map(OsString::from));
-    args.push(log.as_os_str().to_owned());
-    let mut cmd = sandbox.command(&exe.path, &args, &[&dir], &exe.dir);
-    cmd.env("RUST_BACKTRACE", "0");
-    let out = run_limited(cmd, timeout).map_err(|e| GraderError::Command {
-        command: format!("{} ({} tests)", exe.path.display(), names.len()),
-        message: e.to_string(),
-    })?;
-    let logged = std::fs::read_to_string(&log).unwrap_or_default();
-    let _ = std::fs::remove_dir_all(&dir);
+    let (out, logged) = launch(exe, names, sandbox, scratch, timeout)?;
     let seconds = out.seconds / names.len().max(1) as f64;
     Ok(names
         .iter()
