@@ -14,7 +14,9 @@
 #![allow(unsafe_code)]
 
 use serde::{Deserialize, Serialize};
-use tch::{Device, Kind, Tensor};
+use tch::Device;
+#[cfg(test)]
+use tch::{Kind, Tensor};
 
 /// Number format of the matrix products.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -165,8 +167,9 @@ pub fn with_precision<T>(p: Precision, device: Device, f: impl FnOnce() -> T) ->
     }
 }
 
-/// Whether autocast is on for `device` in this thread (for tests and reports).
-pub fn autocast_enabled(device: Device) -> bool {
+/// Whether autocast is on for `device` in this thread.
+#[cfg(test)]
+fn autocast_enabled(device: Device) -> bool {
     let dev = match device {
         Device::Cpu => CPU,
         _ => CUDA,
@@ -177,7 +180,8 @@ pub fn autocast_enabled(device: Device) -> bool {
 
 /// The kind a linear layer's output has under `p` on `device` (bf16 for
 /// bf16; else fp32): what a test checks the switch by.
-pub fn matmul_kind(p: Precision, device: Device) -> Kind {
+#[cfg(test)]
+fn matmul_kind(p: Precision, device: Device) -> Kind {
     with_precision(p, device, || {
         let a = Tensor::ones([2, 2], (Kind::Float, device));
         a.matmul(&a).kind()
