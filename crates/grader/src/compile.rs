@@ -74,7 +74,7 @@ pub fn build_tests(
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("RUSTC_WRAPPER")
         .stdin(Stdio::null());
-    let out = run_limited(cmd, timeout).map_err(|e| GraderError::Command {
+    let out = run_limited(&mut cmd, timeout).map_err(|e| GraderError::Command {
         command: "cargo test --no-run".into(),
         message: format!("{e} (is cargo on PATH?)"),
     })?;
@@ -161,16 +161,16 @@ pub fn build_reference(
     .arg(target)
     .current_dir(root)
     .env("CARGO_TERM_COLOR", "never")
-    .stdin(Stdio::null())
-    .stderr(Stdio::inherit());
+    .stdin(Stdio::null());
     for c in crates {
         cmd.args(["-p", c]);
     }
-    let out =
-        run_limited(cmd, Duration::from_secs(24 * 3600)).map_err(|e| GraderError::Command {
+    let out = run_limited(&mut cmd, Duration::from_secs(24 * 3600)).map_err(|e| {
+        GraderError::Command {
             command: "cargo test --no-run (reference)".into(),
             message: e.to_string(),
-        })?;
+        }
+    })?;
     Ok(parse_build(&out, crates))
 }
 

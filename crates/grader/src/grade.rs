@@ -562,7 +562,6 @@ impl Prepared {
     /// Removes what the grading left (unless `keep_work`): the whole work
     /// folder of a fresh target, the log folders of a reused one.
     pub fn clean(&self, opts: &GradeOptions) {
-        crate::sandbox::sweep_cgroups();
         if opts.keep_work {
             return;
         }

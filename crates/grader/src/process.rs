@@ -26,24 +26,10 @@ impl Finished {
 }
 
 /// Runs `cmd` to its end or for `timeout`, whichever comes first, capturing
-/// stdout and stderr (unless `cmd`'s stderr was set to inherit: then pass
-/// `show_stderr`).
-pub fn run_limited(cmd: Command, timeout: Duration) -> std::io::Result<Finished> {
-    run(cmd, timeout, false)
-}
-
-/// As [`run_limited`], with stderr shown on the terminal instead of captured.
-pub fn run_showing_stderr(cmd: Command, timeout: Duration) -> std::io::Result<Finished> {
-    run(cmd, timeout, true)
-}
-
-fn run(mut cmd: Command, timeout: Duration, show_stderr: bool) -> std::io::Result<Finished> {
+/// stdout and stderr.
+pub fn run_limited(cmd: &mut Command, timeout: Duration) -> std::io::Result<Finished> {
     cmd.stdout(Stdio::piped())
-        .stderr(if show_stderr {
-            Stdio::inherit()
-        } else {
-            Stdio::piped()
-        })
+        .stderr(Stdio::piped())
         .process_group(0);
     let start = Instant::now();
     let mut child = cmd.spawn()?;
@@ -114,7 +100,7 @@ mod tests {
     fn output_status_and_the_time_limit() {
         let mut c = Command::new("sh");
         c.args(["-c", "echo out; echo err >&2; exit 3"]);
-        let f = run_limited(c, Duration::from_secs(10)).unwrap();
+        let f = run_limited(&mut c, Duration::from_secs(10)).unwrap();
         assert_eq!(
             (f.stdout.as_str(), f.stderr.as_str(), f.status),
             ("out\n", "err\n", Some(3))
@@ -129,7 +115,7 @@ mod tests {
             pid_file.display()
         ));
         let t0 = Instant::now();
-        let f = run_limited(c, Duration::from_secs(1)).unwrap();
+        let f = run_limited(&mut c, Duration::from_secs(1)).unwrap();
         assert!(t0.elapsed() < Duration::from_secs(20), "{:?}", t0.elapsed());
         assert!(f.timed_out && f.status.is_none() && f.stdout.contains("started"));
         let helper = std::fs::read_to_string(&pid_file).unwrap();

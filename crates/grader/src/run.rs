@@ -49,11 +49,12 @@ pub fn list_tests(exe: &Executable, sandbox: &Sandbox) -> Result<Vec<String>, Gr
         .iter()
         .map(OsString::from)
         .collect();
-    let cmd = sandbox.command(&exe.path, &args, &[], &exe.dir);
-    let out = run_limited(cmd, Duration::from_secs(120)).map_err(|e| GraderError::Command {
-        command: format!("{} --list", exe.path.display()),
-        message: e.to_string(),
-    })?;
+    let mut cmd = sandbox.command(&exe.path, &args, &[], &exe.dir);
+    let out =
+        run_limited(&mut cmd, Duration::from_secs(120)).map_err(|e| GraderError::Command {
+            command: format!("{} --list", exe.path.display()),
+            message: e.to_string(),
+        })?;
     if !out.success() {
         return Err(GraderError::Command {
             command: format!("{} --list", exe.path.display()),
@@ -122,7 +123,7 @@ fn launch(
     args.push(log.as_os_str().to_owned());
     let mut cmd = sandbox.command(&exe.path, &args, &[&dir], &exe.dir);
     cmd.env("RUST_BACKTRACE", "0");
-    let out = run_limited(cmd, timeout).map_err(|e| GraderError::Command {
+    let out = run_limited(&mut cmd, timeout).map_err(|e| GraderError::Command {
         command: match names {
             [one] => format!("{} {one}", exe.path.display()),
             _ => format!("{} ({} tests)", exe.path.display(), names.len()),

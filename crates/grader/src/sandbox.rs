@@ -139,18 +139,23 @@ impl Sandbox {
     /// `program args` run in `cwd`, with write access to `writable` only.
     /// Run the command in its own process group and kill that group to stop
     /// everything it started (the sandbox dies with its first process).
+    /// Keep the returned value until the command has ended: dropping it
+    /// removes the command's process-count cgroup, if it has one.
     pub fn command(
         &self,
         program: &Path,
         args: &[OsString],
         writable: &[&Path],
         cwd: &Path,
-    ) -> Command {
+    ) -> Sandboxed {
         match self {
             Sandbox::Off => {
                 let mut c = Command::new(program);
                 c.args(args).current_dir(cwd);
-                c
+                Sandboxed {
+                    cmd: c,
+                    _cgroup: None,
+                }
             }
             Sandbox::Bwrap {
                 bwrap,
@@ -163,7 +168,8 @@ impl Sandbox {
                     .arg(format!("--fsize={}", limits.file_size))
                     .arg(format!("--nproc={}", limits.processes))
                     .arg("--");
-                if let Some(cg) = PidsCgroup::create(limits.processes) {
+                let cgroup = PidsCgroup::create(limits.processes);
+                if let Some(cg) = &cgroup {
                     // Join the cgroup, then become bwrap.
                     c.args([
                         "sh",
@@ -171,7 +177,7 @@ impl Sandbox {
                         "echo $$ > \"$1/cgroup.procs\" && shift && exec \"$@\"",
                         "sh",
                     ]);
-                    c.arg(cg.0);
+                    c.arg(&cg.0);
                 }
                 c.arg(bwrap).args([
                     "--die-with-parent",
@@ -209,17 +215,54 @@ impl Sandbox {
                     .args(["--setenv", "TMPDIR", "/tmp", "--"])
                     .arg(program)
                     .args(args);
-                c
+                Sandboxed {
+                    cmd: c,
+                    _cgroup: cgroup,
+                }
             }
         }
     }
 }
 
+/// A sandboxed command (a [`Command`] to run) and what it needs while it
+/// runs: dropping it removes its cgroup, so keep it until the command ends.
+pub struct Sandboxed {
+    cmd: Command,
+    _cgroup: Option<PidsCgroup>,
+}
+
+impl std::ops::Deref for Sandboxed {
+    type Target = Command;
+    fn deref(&self) -> &Command {
+        &self.cmd
+    }
+}
+
+impl std::ops::DerefMut for Sandboxed {
+    fn deref_mut(&mut self) -> &mut Command {
+        &mut self.cmd
+    }
+}
+
 /// A cgroup with `pids.max`, for root (who is exempt from `RLIMIT_NPROC`),
-/// named `<grader pid>-<random>`. Empty ones are removed by
-/// [`sweep_cgroups`] (this process's, after a grading) and when a later
-/// grader finds them (those of graders that are gone).
+/// named `<grader pid>-<random>`, one per command. The command's
+/// [`Sandboxed`] removes it when dropped; one that still had processes then
+/// is removed by a later grader once this one has ended. (A grader never
+/// removes another command's cgroup of its own: that one may not have been
+/// joined yet.)
 struct PidsCgroup(PathBuf);
+
+impl Drop for PidsCgroup {
+    fn drop(&mut self) {
+        // The processes of a command that was killed take a moment to go.
+        for _ in 0..50 {
+            if std::fs::remove_dir(&self.0).is_ok() || !self.0.exists() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
 
 impl PidsCgroup {
     fn base() -> Option<PathBuf> {
@@ -243,7 +286,7 @@ impl PidsCgroup {
             return None;
         }
         let base = Self::base()?;
-        Self::sweep(&base, false);
+        Self::sweep(&base);
         std::fs::create_dir_all(&base).ok()?;
         let dir = base.join(format!(
             "{}-{:016x}",
@@ -258,9 +301,9 @@ impl PidsCgroup {
         Some(PidsCgroup(dir))
     }
 
-    /// Removes the empty cgroups of graders that have ended, or with `own`
-    /// this process's (`rmdir` fails on a cgroup that still has processes).
-    fn sweep(base: &Path, own: bool) {
+    /// Removes the empty cgroups of graders that have ended (`rmdir` fails
+    /// on a cgroup that still has processes).
+    fn sweep(base: &Path) {
         let me = std::process::id();
         for e in std::fs::read_dir(base).into_iter().flatten().flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
@@ -269,18 +312,10 @@ impl PidsCgroup {
             };
             let gone = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
                 == Err(nix::errno::Errno::ESRCH);
-            if (own && pid as u32 == me) || (!own && pid as u32 != me && gone) {
+            if pid as u32 != me && gone {
                 let _ = std::fs::remove_dir(e.path());
             }
         }
-    }
-}
-
-/// Removes this process's empty process-count cgroups (call when its
-/// sandboxed commands have ended).
-pub fn sweep_cgroups() {
-    if let Some(base) = PidsCgroup::base() {
-        PidsCgroup::sweep(&base, true);
     }
 }
 
@@ -418,5 +453,26 @@ mod tests {
             .unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(!o.status.success() && err.contains("MemoryError"), "{err}");
+    }
+
+    /// Commands of one grader overlap (several gradings in one process): the
+    /// end of one must not take away the cgroup of another that has not
+    /// started yet, and none is left behind.
+    #[test]
+    fn overlapping_commands_keep_their_own_cgroups() {
+        let Some(sb) = sandbox() else { return };
+        let first = sb.command(Path::new("true"), &[], &[], Path::new("/"));
+        let mut second = sb.command(Path::new("true"), &[], &[], Path::new("/"));
+        let groups = |c: &Sandboxed| c._cgroup.as_ref().map(|g| g.0.clone());
+        let (a, b) = (groups(&first), groups(&second));
+        let mut first = first;
+        assert!(first.status().unwrap().success());
+        drop(first);
+        let st = second.status().unwrap();
+        assert!(st.success(), "the second command could not start: {st}");
+        drop(second);
+        for g in [a, b].into_iter().flatten() {
+            assert!(!g.exists(), "{} was left behind", g.display());
+        }
     }
 }

@@ -469,7 +469,18 @@ fn a_class_folder_becomes_a_gradebook_and_is_not_graded_twice() {
             .iter()
             .find(|g| g.student == name)
             .unwrap_or_else(|| panic!("no row for {name}"));
-        assert_eq!(r.points, pts, "{name}:\n{}", grader::report::text_table(r));
+        let failed: Vec<String> = r
+            .tests
+            .iter()
+            .filter_map(|t| Some(format!("{}:\n{}", t.name, t.output.as_deref()?)))
+            .collect();
+        assert_eq!(
+            r.points,
+            pts,
+            "{name}:\n{}\n{}",
+            grader::report::text_table(r),
+            failed.join("\n")
+        );
     }
     let row = |name: &str| book.rows.iter().find(|g| g.student == name).unwrap();
     assert!(row("jo")
