@@ -226,6 +226,7 @@ impl Sandbox {
 
 /// A sandboxed command (a [`Command`] to run) and what it needs while it
 /// runs: dropping it removes its cgroup, so keep it until the command ends.
+#[derive(Debug)]
 pub struct Sandboxed {
     cmd: Command,
     _cgroup: Option<PidsCgroup>,
@@ -250,6 +251,7 @@ impl std::ops::DerefMut for Sandboxed {
 /// is removed by a later grader once this one has ended. (A grader never
 /// removes another command's cgroup of its own: that one may not have been
 /// joined yet.)
+#[derive(Debug)]
 struct PidsCgroup(PathBuf);
 
 impl Drop for PidsCgroup {
