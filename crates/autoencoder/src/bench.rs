@@ -8,7 +8,9 @@ use std::time::Instant;
 
 use serde::Serialize;
 use tch::Device;
-use torch_util::roofline::{matmul_peak, mlp_train_flops, Roofline, PEAK_SIZE};
+use torch_util::roofline::{
+    matmul_peak, mlp_train_flops, speed_vs_fp32, Roofline, SpeedProbe, PEAK_SIZE,
+};
 use torch_util::{with_precision, Precision};
 
 use crate::config::{TrainConfig, Variant};
@@ -96,11 +98,22 @@ pub struct BenchRow {
     pub ratio_to_python_fp32: Option<f64>,
 }
 
+/// A precision the bench did not time, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotTimed {
+    pub precision: Precision,
+    pub probe: SpeedProbe,
+    pub why: String,
+}
+
 /// What `bench.json` holds.
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchReport {
     pub flops_per_image: f64,
     pub rows: Vec<BenchRow>,
+    /// Precisions whose matrix products are slower than fp32 on this device
+    /// (no instructions for them): neither side's epochs are timed.
+    pub not_timed: Vec<NotTimed>,
     pub python_missing: Option<String>,
 }
 
@@ -130,7 +143,17 @@ pub fn run(
     };
     let flops = flops_per_image() * data.labels.len() as f64;
     let mut ours = Vec::new();
+    let mut not_timed = Vec::new();
     for p in precisions(device) {
+        let probe = speed_vs_fp32(p, device);
+        if probe.slower_than_fp32() {
+            not_timed.push(NotTimed {
+                precision: p,
+                why: probe.warning().unwrap_or_default(),
+                probe,
+            });
+            continue;
+        }
         let peak = matmul_peak(p, device, PEAK_SIZE, 5);
         let e = bench_epochs(&data, 3, device, p)?;
         ours.push((e, peak));
@@ -147,7 +170,8 @@ pub fn run(
             )?;
             let dir = mnist_dir.to_string_lossy().into_owned();
             let threads = threads.to_string();
-            for p in [Precision::Fp32, Precision::Bf16] {
+            let timed = ours.iter().map(|(e, _): &(EpochBench, f64)| e.precision);
+            for p in timed.filter(|p| *p != Precision::Tf32) {
                 let text = py.run_source(
                     "ae_epoch.py",
                     &script,
@@ -186,6 +210,7 @@ pub fn run(
     let report = BenchReport {
         flops_per_image: flops_per_image(),
         rows,
+        not_timed,
         python_missing,
     };
     labkit::RunDir::create(out)?.write_json("bench.json", &report)?;

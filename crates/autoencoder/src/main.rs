@@ -117,6 +117,11 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     let device = args.device.resolve()?;
     println!("{}", torch_util::device_report(device));
+    if !args.bench {
+        if let Some(w) = torch_util::roofline::speed_vs_fp32(args.precision, device).warning() {
+            eprintln!("warning: {w}");
+        }
+    }
     let out = args.common.out_dir("autoencoder");
     let base = if args.full {
         TrainConfig::full()
@@ -138,7 +143,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     };
     if args.bench {
         let r = autoencoder::bench::run(&args.mnist_dir, device, &out)?;
-        let first = &r.rows[0].ours;
+        let first = &r.rows.first().context("the bench timed no precision")?.ours;
         println!(
             "seconds per epoch on {} ({} images, best of {}, {} threads; {:.2} GFLOP per epoch)",
             first.device,
@@ -152,6 +157,9 @@ fn run(args: Args) -> anyhow::Result<()> {
             "% peak: of a {0}×{0} matrix product in the same precision, measured in this run",
             torch_util::roofline::PEAK_SIZE
         );
+        for n in &r.not_timed {
+            println!("{} not timed: {}", n.precision, n.why);
+        }
         if let Some(why) = &r.python_missing {
             println!("PyTorch-Python not measured: {why}");
         }

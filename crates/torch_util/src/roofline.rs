@@ -48,6 +48,59 @@ pub fn matmul_peak(p: Precision, device: Device, n: i64, repeats: usize) -> f64 
     })
 }
 
+/// Side of the matrices of [`speed_vs_fp32`]: a few milliseconds even where
+/// a precision has no fast kernel.
+pub const PROBE_SIZE: i64 = 256;
+
+/// A quick comparison of a precision's matrix products with fp32's on one
+/// device (a [`PROBE_SIZE`]² product, best of 3 each).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct SpeedProbe {
+    pub precision: Precision,
+    pub gflops: f64,
+    pub fp32_gflops: f64,
+}
+
+impl SpeedProbe {
+    /// How many times faster than fp32 (below 1: slower).
+    pub fn speedup(&self) -> f64 {
+        self.gflops / self.fp32_gflops
+    }
+
+    /// Another precision than fp32 whose products are slower than fp32's
+    /// here (a CPU without bf16 instructions computes bf16 products in a
+    /// slow fallback).
+    pub fn slower_than_fp32(&self) -> bool {
+        self.precision != Precision::Fp32 && self.speedup() < 1.0
+    }
+
+    /// A warning for a run in this precision when it is
+    /// [`slower_than_fp32`](Self::slower_than_fp32), `None` otherwise.
+    pub fn warning(&self) -> Option<String> {
+        self.slower_than_fp32().then(|| {
+            format!(
+                "a {n}x{n} matrix product in {p} runs at {g:.1} GFLOP/s on this device against \
+                 {f:.1} in fp32 ({x:.0}x slower: no {p} instructions here, so libtorch uses a slow \
+                 fallback); training in {p} will be slower than in fp32, which gives the course's numbers",
+                n = PROBE_SIZE,
+                p = self.precision,
+                g = self.gflops,
+                f = self.fp32_gflops,
+                x = self.fp32_gflops / self.gflops,
+            )
+        })
+    }
+}
+
+/// Measures `p` against fp32 with a small product (milliseconds).
+pub fn speed_vs_fp32(p: Precision, device: Device) -> SpeedProbe {
+    SpeedProbe {
+        precision: p,
+        gflops: matmul_peak(p, device, PROBE_SIZE, 3),
+        fp32_gflops: matmul_peak(Precision::Fp32, device, PROBE_SIZE, 3),
+    }
+}
+
 /// FLOPs of one forward and backward pass of a stack of linear layers
 /// (`sizes`: input to output widths) on one example: 2·in·out for the
 /// forward product of each layer, as much again for its weight gradient, and
@@ -106,5 +159,32 @@ mod tests {
         assert!(g.is_finite() && g > 0.0, "{g}");
         let r = Roofline::new(2e9, 0.5, 8.0);
         assert_eq!((r.gflops, r.percent_of_peak), (4.0, 50.0));
+    }
+
+    #[test]
+    fn a_precision_slower_than_fp32_gets_a_warning_with_the_figures() {
+        let slow = SpeedProbe {
+            precision: Precision::Bf16,
+            gflops: 2.0,
+            fp32_gflops: 170.0,
+        };
+        let w = slow.warning().expect("85x slower warns");
+        assert!(
+            w.contains("2.0 GFLOP/s") && w.contains("170.0 in fp32") && w.contains("85x"),
+            "{w}"
+        );
+        let fast = SpeedProbe {
+            gflops: 600.0,
+            ..slow
+        };
+        assert_eq!(fast.warning(), None);
+        let fp32 = SpeedProbe {
+            precision: Precision::Fp32,
+            ..slow
+        };
+        assert_eq!(fp32.warning(), None);
+        // The probe itself measures both sides.
+        let p = speed_vs_fp32(Precision::Fp32, Device::Cpu);
+        assert!(p.gflops > 0.0 && p.fp32_gflops > 0.0, "{p:?}");
     }
 }
