@@ -188,6 +188,22 @@ pub fn bench(p: &BenchParams) -> Result<BenchReport, ShootoutError> {
     );
     let ours = bench::ours(&data.train, p.seed)?;
     println!("  ours (tch):      {:.3} s per epoch", ours.best);
+    let roofline = bench::roofline(&ours, data.train.len(), device);
+    println!(
+        "  ours: {:.1} GFLOP/s, {:.1} % of this device's fp32 peak ({:.0} GFLOP/s, a {n}×{n} product, same threads)",
+        roofline.gflops,
+        roofline.percent_of_peak,
+        roofline.peak_gflops,
+        n = torch_util::roofline::PEAK_SIZE
+    );
+    let bf16_probe = torch_util::roofline::speed_vs_fp32(torch_util::Precision::Bf16, device);
+    match bf16_probe.warning() {
+        Some(w) => println!("  bf16 not timed: {w}"),
+        None => println!(
+            "  bf16 not timed: its products run {:.1}× as fast as fp32's here; the epoch is timed in fp32 only",
+            bf16_probe.speedup()
+        ),
+    }
     let python = match py {
         Ok(py) => bench::python(&py, &p.mnist_dir, threads, device, p.seed)?,
         Err(reason) => PythonSide::Unavailable { reason },
@@ -223,6 +239,8 @@ pub fn bench(p: &BenchParams) -> Result<BenchReport, ShootoutError> {
         ours,
         python,
         ratio,
+        roofline,
+        bf16_probe,
     };
     let path = RunDir::create(&p.out)?.write_json("bench.json", &report)?;
     println!("wrote {}", path.display());

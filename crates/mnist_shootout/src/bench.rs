@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use pt_deep::{Activation, PTDeep};
 use serde::{Deserialize, Serialize};
 use tch::{nn::VarStore, Device};
+use torch_util::roofline::{matmul_peak, mlp_train_flops, Roofline, SpeedProbe, PEAK_SIZE};
+use torch_util::Precision;
 
 use crate::data::Split;
 use crate::train::{train_mb, Optim, TrainSpec};
@@ -71,13 +73,32 @@ pub struct BenchReport {
     pub python: PythonSide,
     /// Our best epoch / Python's best epoch (below 1: we are faster).
     pub ratio: Option<f64>,
+    /// Our best epoch under the fp32 matrix-product peak of this device,
+    /// measured in the same run with the same threads.
+    pub roofline: Roofline,
+    /// bf16 against fp32 on this device (a small product): the epoch is
+    /// timed in fp32 only.
+    pub bf16_probe: SpeedProbe,
+}
+
+/// The net the bench trains.
+pub const SIZES: [usize; 3] = [784, 100, 10];
+
+/// Our best epoch of `n_images` under the fp32 roofline of `device`.
+pub fn roofline(ours: &Side, n_images: usize, device: Device) -> Roofline {
+    let flops = mlp_train_flops(&SIZES.map(|s| s as i64)) * n_images as f64;
+    Roofline::new(
+        flops,
+        ours.best,
+        matmul_peak(Precision::Fp32, device, PEAK_SIZE, 5),
+    )
 }
 
 /// Our side: one warm-up epoch, then [`TIMED_EPOCHS`] timed ones.
 pub fn ours(train: &Split, seed: u64) -> Result<Side, ShootoutError> {
     tch::manual_seed(seed as i64);
     let vs = VarStore::new(train.x.device());
-    let m = PTDeep::new(&vs.root(), &[784, 100, 10], Activation::Relu)?;
+    let m = PTDeep::new(&vs.root(), &SIZES, Activation::Relu)?;
     let spec = TrainSpec {
         epochs: 1 + TIMED_EPOCHS,
         batch: 100,
