@@ -91,12 +91,23 @@ fn run(args: Args) -> anyhow::Result<()> {
     let out = args.common.out_dir("pt_deep");
 
     if args.bench {
-        let results = pt_deep::bench::run_bench(device, 5000, &out)?;
-        for r in &results {
+        let r = pt_deep::bench::run_bench(device, 5000, &out)?;
+        for o in &r.ours {
             println!(
-                "[2,10,10,2] on gmm(6,2,10): {:.1} µs per training step on {} ({} threads)",
-                r.us_per_iter, r.device, r.threads
+                "[2,10,10,2] on gmm(6,2,10): {:.1} µs per training step on {} ({} threads); \
+                 floor (the same step on a [2,2] net): {:.1} µs",
+                o.us_per_iter, o.device, o.threads, o.floor_us_per_iter
             );
+        }
+        match (&r.python, r.ratio) {
+            (Some(p), Some(ratio)) => println!(
+                "PyTorch-Python, same step, same run: {:.1} µs (torch {}) -> ours/PyTorch {ratio:.2}x",
+                p.us_per_iter, p.torch
+            ),
+            _ => println!(
+                "PyTorch-Python not measured: {}",
+                r.python_missing.as_deref().unwrap_or("unknown")
+            ),
         }
         println!("wrote {}", out.join("bench.json").display());
         return Ok(());
