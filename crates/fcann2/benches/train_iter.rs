@@ -38,18 +38,35 @@ fn train_iter(c: &mut Criterion) {
         b.iter(|| trainer.step())
     });
 
-    // A plain wall-clock figure over many steps (best of three), then the
-    // NumPy loop measured in the same run, and the ratio.
+    // A plain wall-clock figure over many steps (best of three), its floor,
+    // then the NumPy loop measured in the same run, and the ratio.
     let steps = 200_000;
-    let mut us = f64::INFINITY;
-    for _ in 0..3 {
-        let t0 = Instant::now();
-        for _ in 0..steps {
-            trainer.step();
+    let best_us = |t: &mut Trainer| {
+        let mut us = f64::INFINITY;
+        for _ in 0..3 {
+            let t0 = Instant::now();
+            for _ in 0..steps {
+                t.step();
+            }
+            us = us.min(t0.elapsed().as_secs_f64() * 1e6 / steps as f64);
         }
-        us = us.min(t0.elapsed().as_secs_f64() * 1e6 / steps as f64);
-    }
-    println!("fcann2: {us:.3} µs per step (best of 3 × {steps} steps)");
+        us
+    };
+    let us = best_us(&mut trainer);
+    // The floor: the same step on the smallest problem (one point, one
+    // input, one hidden unit, two classes), almost all fixed per-step cost.
+    let (x1, y1) = (ndarray::array![[0.5]], vec![0usize, 1]);
+    let x1 = ndarray::concatenate![ndarray::Axis(0), x1, ndarray::array![[-0.5]]];
+    let tiny = Fcann2Params {
+        hidden: 1,
+        ..Fcann2Params::default()
+    };
+    let mut floor = Trainer::new(x1.view(), &y1, &tiny, &mut rng).expect("valid tiny setting");
+    let floor_us = best_us(&mut floor);
+    println!(
+        "fcann2: {us:.3} µs per step (best of 3 × {steps} steps); floor (the same step on \
+         2 points, D = 1, H = 1): {floor_us:.3} µs"
+    );
     match numpy_us() {
         Ok(np) => println!(
             "NumPy, same loop, same run: {np:.2} µs per step -> fcann2 is {:.1}× faster",
