@@ -55,6 +55,11 @@ fn quick_run_of_two_assignments() {
     run.assert_plot("comparison.png");
     run.assert_no_temp_files();
     assert!(run.stdout().contains("| early_stopping |"), "table printed");
+    assert!(
+        run.stdout().contains("idle threads: passive"),
+        "the binary restarts itself with OMP_WAIT_POLICY=PASSIVE: {}",
+        run.stdout()
+    );
 }
 
 #[test]

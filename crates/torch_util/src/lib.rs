@@ -81,11 +81,12 @@ pub fn device_name(d: Device) -> String {
 /// One line that says what libtorch sees: device used, CUDA devices, threads.
 pub fn device_report(d: Device) -> String {
     format!(
-        "device: {} (CUDA available: {}, CUDA devices: {}, CPU threads: {})",
+        "device: {} (CUDA available: {}, CUDA devices: {}, CPU threads: {}, idle threads: {})",
         device_name(d),
         tch::Cuda::is_available(),
         tch::Cuda::device_count(),
-        tch::get_num_threads()
+        tch::get_num_threads(),
+        labkit::wait_policy()
     )
 }
 
