@@ -101,7 +101,10 @@ struct Args {
     /// tf32 (CUDA only) keeps fp32 tensors and uses the tensor cores
     #[arg(long, value_enum, default_value_t = Precision::Fp32)]
     precision: Precision,
-    /// CPU threads for libtorch [default: libtorch's choice]
+    /// CPU threads for libtorch's tensor operations [default: libtorch's
+    /// choice, one per core]. Idle threads sleep instead of spinning
+    /// (OMP_WAIT_POLICY=PASSIVE unless you set it), so other jobs on the
+    /// cores slow a run down without stalling it
     #[arg(long)]
     threads: Option<i32>,
 }

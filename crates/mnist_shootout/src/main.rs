@@ -62,7 +62,10 @@ struct Args {
     /// ours and PyTorch-Python's, in this run
     #[arg(long, conflicts_with_all = TRAIN_FLAGS)]
     bench: bool,
-    /// CPU threads for libtorch [default: libtorch's choice]
+    /// CPU threads for libtorch's tensor operations [default: libtorch's
+    /// choice, one per core]. Idle threads sleep instead of spinning
+    /// (OMP_WAIT_POLICY=PASSIVE unless you set it), so other jobs on the
+    /// cores slow a run down without stalling it
     #[arg(long)]
     threads: Option<i32>,
 }

@@ -66,7 +66,10 @@ struct Args {
     /// Folder with the four MNIST IDX files (raw or .gz)
     #[arg(long, default_value = "data/mnist", value_name = "DIR")]
     mnist_dir: PathBuf,
-    /// CPU threads for libtorch [default: libtorch's choice]
+    /// CPU threads for libtorch's tensor operations [default: libtorch's
+    /// choice, one per core]. Idle threads sleep instead of spinning
+    /// (OMP_WAIT_POLICY=PASSIVE unless you set it), so other jobs on the
+    /// cores slow a run down without stalling it
     #[arg(long)]
     threads: Option<i32>,
     /// Run N seeds (--seed, --seed + 1, …; tsne, umap), each into OUT/seed-S/,
