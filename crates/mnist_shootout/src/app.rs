@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use labkit::{PlotFormat, RunDir};
-use torch_util::DeviceArg;
+use torch_util::{DeviceArg, Precision};
 
 use crate::assignment::{self, Assignment};
 use crate::bench::{self, BenchReport, PythonSide};
@@ -35,6 +35,7 @@ pub struct Params {
     pub svm_backend: Option<ksvm_wrap::Backend>,
     /// libtorch's CPU threads (libtorch's own choice when `None`).
     pub threads: Option<i32>,
+    pub precision: Precision,
 }
 
 impl Default for Params {
@@ -52,6 +53,7 @@ impl Default for Params {
             svm_train: None,
             svm_backend: None,
             threads: None,
+            precision: Precision::Fp32,
         }
     }
 }
@@ -62,6 +64,9 @@ impl Params {
         let plan = assignment::plan(&self.only);
         let svm = plan.contains(&Assignment::Svm);
         let trains = plan.iter().any(|&a| a != Assignment::Random);
+        let trains_mlp = plan
+            .iter()
+            .any(|&a| a != Assignment::Random && a != Assignment::Svm);
         for (flag, given, used, why) in [
             (
                 "--svm-train",
@@ -80,6 +85,12 @@ impl Params {
                 self.epochs.is_some(),
                 trains,
                 "random trains nothing",
+            ),
+            (
+                "--precision",
+                self.precision != Precision::Fp32,
+                trains_mlp,
+                "only the assignments that train MLPs use it",
             ),
         ] {
             if given && !used {
@@ -107,6 +118,7 @@ impl Params {
         if let Some(b) = self.svm_backend {
             cfg.svm_backend = b;
         }
+        cfg.precision = self.precision;
         cfg.check(&plan)?;
         Ok(cfg)
     }
@@ -130,6 +142,9 @@ pub fn run(p: &Params) -> Result<Report, ShootoutError> {
     let cfg = p.config(device)?;
     let plan = assignment::plan(&p.only);
     println!("{}", torch_util::device_report(device));
+    if let Some(w) = torch_util::roofline::speed_vs_fp32(cfg.precision, device).warning() {
+        eprintln!("warning: {w}");
+    }
     let data = Dataset::load(&p.mnist_dir, cfg.n_train, cfg.n_test, device)?;
     println!(
         "MNIST: {} training, {} test images from {}",

@@ -83,6 +83,8 @@ pub enum ShootoutError {
     #[error(transparent)]
     Torch(#[from] torch_util::TorchError),
     #[error(transparent)]
+    Precision(#[from] torch_util::precision::PrecisionError),
+    #[error(transparent)]
     Python(#[from] labkit::pyref::PyRefError),
 }
 

@@ -15,10 +15,10 @@
 use clap::Parser;
 use mnist_shootout::app::{self, BenchParams, Params};
 use mnist_shootout::{Assignment, Mode};
-use torch_util::DeviceArg;
+use torch_util::{DeviceArg, Precision};
 
 /// Flags that do nothing under --bench.
-const TRAIN_FLAGS: [&str; 7] = [
+const TRAIN_FLAGS: [&str; 8] = [
     "full",
     "only",
     "epochs",
@@ -26,6 +26,7 @@ const TRAIN_FLAGS: [&str; 7] = [
     "svm_train",
     "svm_backend",
     "format",
+    "precision",
 ];
 
 /// MNIST shootout: ten assignments comparing deep models and SVMs (Lab 1).
@@ -68,6 +69,12 @@ struct Args {
     /// cores slow a run down without stalling it
     #[arg(long)]
     threads: Option<i32>,
+    /// Number format of the MLPs' forward passes and losses: fp32 is the
+    /// course's; bf16 is mixed precision (weights and optimiser state stay
+    /// fp32; it pays only on CPUs with bf16 instructions, and the run warns
+    /// when it would be slower); tf32 is CUDA only
+    #[arg(long, value_enum, default_value_t = Precision::Fp32)]
+    precision: Precision,
 }
 
 fn main() -> std::process::ExitCode {
@@ -99,6 +106,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         svm_train: args.svm_train,
         svm_backend: args.svm_backend,
         threads: args.threads,
+        precision: args.precision,
     })?;
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use labkit::PlotFormat;
 use serde::Serialize;
 use tch::Device;
+use torch_util::Precision;
 
 use crate::assignment::Assignment;
 use crate::data::VALIDATION_DENOMINATOR;
@@ -56,6 +57,10 @@ pub struct ShootoutConfig {
     pub svm_c: f64,
     /// Binary solver of the RBF SVM.
     pub svm_backend: ksvm_wrap::Backend,
+    /// Number format of the MLPs' forward passes and losses (autocast; the
+    /// backward pass follows it, weights and optimiser state stay fp32).
+    #[serde(default)]
+    pub precision: Precision,
     pub format: PlotFormat,
     #[serde(skip)]
     pub device: Device,
@@ -85,6 +90,7 @@ impl ShootoutConfig {
             svm_test: 10_000,
             svm_c: 1.0,
             svm_backend: ksvm_wrap::Backend::Smo,
+            precision: Precision::Fp32,
             format: PlotFormat::Png,
             device,
             out,
@@ -115,6 +121,7 @@ impl ShootoutConfig {
 
     /// Validates every setting the chosen assignments use.
     pub fn check(&self, plan: &[Assignment]) -> Result<(), ShootoutError> {
+        torch_util::precision::check(self.precision, self.device)?;
         let min = 2 * VALIDATION_DENOMINATOR;
         if self.n_train < min {
             return Err(ShootoutError::TooFewTraining {

@@ -157,13 +157,17 @@ impl Ctx<'_> {
     pub fn fit(&mut self, job: Job<'_>) -> Result<Trained, ShootoutError> {
         let (vs, m) = model(self.cfg, job.layers, job.batch_norm, Init::He)?;
         let lambda = job.spec.lambda;
+        let (precision, device) = (self.cfg.precision, self.cfg.device);
         let (mut vloss, mut vacc) = (Vec::new(), Vec::new());
         let hist: History = train_mb(
             &vs,
             job.train,
             &job.spec,
             job.name,
-            &|x, y| m.loss_labels(x, y, lambda),
+            // The forward pass and the loss in the run's precision, as
+            // PyTorch's autocast recipe has it; backward follows the forward's
+            // types, the optimiser step stays fp32.
+            &|x, y| torch_util::with_precision(precision, device, || m.loss_labels(x, y, lambda)),
             |_, _| {
                 if let Some(v) = job.validation {
                     let e = evaluate(&m, v)?;

@@ -32,6 +32,7 @@ fn quick_run_of_two_assignments() {
     assert_eq!(m["lab"], "mnist_shootout");
     assert_eq!(m["config"]["mode"], "quick");
     assert_eq!(m["config"]["seed"], 100);
+    assert_eq!(m["config"]["precision"], "fp32", "the precision is saved");
     assert_eq!(m["config"]["n_train"], 20_000);
     assert_eq!(
         (m["n_fit"].as_u64(), m["n_validation"].as_u64()),
@@ -86,6 +87,19 @@ fn bad_arguments_are_rejected_before_anything_is_written() {
         (
             &["--n-train", "20001", "--only", "batchnorm"][..],
             "last batch of one image",
+        ),
+        (
+            &["--precision", "tf32", "--device", "cpu", "--only", "adam"][..],
+            "tf32 needs a CUDA device",
+        ),
+        (&["--precision", "fp16"][..], "invalid value 'fp16'"),
+        (
+            &["--only", "svm", "--precision", "bf16"][..],
+            "only the assignments that train MLPs use it",
+        ),
+        (
+            &["--bench", "--precision", "bf16"][..],
+            "cannot be used with",
         ),
     ] {
         let run = LabRun::new(EXE, args);
