@@ -88,6 +88,11 @@ pub struct LabConfig {
     pub umap: UmapSpec,
     pub hybrid: HybridSpec,
     pub weights: Vec<f64>,
+    /// Number format of the routines' training (and of embedding with the
+    /// trained net): libtorch's autocast over the whole routine, weights and
+    /// Adam's state fp32.
+    #[serde(default)]
+    pub precision: torch_util::Precision,
     #[serde(skip)]
     pub mnist_dir: PathBuf,
     #[serde(skip)]
@@ -99,6 +104,7 @@ pub struct LabConfig {
 
 impl LabConfig {
     pub fn check(&self) -> Result<(), EmbedError> {
+        torch_util::precision::check(self.precision, self.device)?;
         let s = self.sizes;
         // 5-NN and trustworthiness with 5 neighbours need > 10 held-out points.
         if s.n_held_out <= 10 {

@@ -18,6 +18,7 @@ use crate::quality::{quality, Quality};
 use crate::routines::{self, Fitted, Labelled};
 use crate::transforms::Pca;
 use crate::EmbedError;
+use torch_util::with_precision;
 
 /// Training and held-out images of a run.
 #[derive(Debug)]
@@ -218,24 +219,28 @@ pub fn run_lab(cfg: &LabConfig) -> Result<Value, EmbedError> {
         Routine::Tsne | Routine::Umap => {
             let (f, title) = if cfg.routine == Routine::Tsne {
                 (
-                    routines::parametric_tsne(
-                        d.train_x.view(),
-                        &cfg.tsne,
-                        cfg.seed,
-                        cfg.device,
-                        &mut on_epoch,
-                    )?,
+                    with_precision(cfg.precision, cfg.device, || {
+                        routines::parametric_tsne(
+                            d.train_x.view(),
+                            &cfg.tsne,
+                            cfg.seed,
+                            cfg.device,
+                            &mut on_epoch,
+                        )
+                    })?,
                     "parametric t-SNE",
                 )
             } else {
                 (
-                    routines::parametric_umap(
-                        d.train_x.view(),
-                        &cfg.umap,
-                        cfg.seed,
-                        cfg.device,
-                        &mut on_epoch,
-                    )?,
+                    with_precision(cfg.precision, cfg.device, || {
+                        routines::parametric_umap(
+                            d.train_x.view(),
+                            &cfg.umap,
+                            cfg.seed,
+                            cfg.device,
+                            &mut on_epoch,
+                        )
+                    })?,
                     "parametric UMAP",
                 )
             };
@@ -393,38 +398,42 @@ fn hybrid_sweep(
     };
     let mut train_total = 0.0;
     let weights = cfg.weights.clone();
-    routines::sweep(
-        data,
-        &weights,
-        &cfg.hybrid,
-        cfg.seed,
-        cfg.device,
-        on_epoch,
-        |w, f| {
-            train_total += f.train_seconds;
-            let train_acc = accuracy(&f.net.apply(d.train_x.view(), Head::Classify)?, &d.train_y);
-            let test_acc = accuracy(&f.net.apply(d.held_x.view(), Head::Classify)?, &d.held_y);
-            let (tr, _, q) = embed_quality(&f, d, cfg)?;
-            println!("w = {w:>5}: train accuracy {train_acc:.4}, test {test_acc:.4}; embedding 5-NN {:.4}, trustworthiness {:.4} ({:.1} s)",
+    // The sweep's evaluations run inside the precision region too.
+    with_precision(cfg.precision, cfg.device, || {
+        routines::sweep(
+            data,
+            &weights,
+            &cfg.hybrid,
+            cfg.seed,
+            cfg.device,
+            on_epoch,
+            |w, f| {
+                train_total += f.train_seconds;
+                let train_acc =
+                    accuracy(&f.net.apply(d.train_x.view(), Head::Classify)?, &d.train_y);
+                let test_acc = accuracy(&f.net.apply(d.held_x.view(), Head::Classify)?, &d.held_y);
+                let (tr, _, q) = embed_quality(&f, d, cfg)?;
+                println!("w = {w:>5}: train accuracy {train_acc:.4}, test {test_acc:.4}; embedding 5-NN {:.4}, trustworthiness {:.4} ({:.1} s)",
             q.knn5, q.trustworthiness, f.train_seconds);
-            if let Some(log) = f.logs.first() {
-                print!("{}", loss_lines("hybrid", &format!("w = {w}"), log));
-            }
-            rows.push(
-                json!({ "weight": w, "train_accuracy": train_acc, "test_accuracy": test_acc,
+                if let Some(log) = f.logs.first() {
+                    print!("{}", loss_lines("hybrid", &format!("w = {w}"), log));
+                }
+                rows.push(
+                    json!({ "weight": w, "train_accuracy": train_acc, "test_accuracy": test_acc,
             "embedding": q_json(&q), "train_seconds": f.train_seconds, "losses": f.logs[0].losses,
             "loss_sums": f.logs[0].loss_sums, "batches": f.logs[0].batches }),
-            );
-            fig.accuracy.push((w, train_acc, test_acc));
-            // the course's grid: the training images
-            fig.panels.push(Panel {
-                title: format!("w = {w}: test {test_acc:.3}, 5-NN {:.3}", q.knn5),
-                points: tr,
-                labels: d.train_y.clone(),
-            });
-            Ok(())
-        },
-    )?;
+                );
+                fig.accuracy.push((w, train_acc, test_acc));
+                // the course's grid: the training images
+                fig.panels.push(Panel {
+                    title: format!("w = {w}: test {test_acc:.3}, 5-NN {:.3}", q.knn5),
+                    points: tr,
+                    labels: d.train_y.clone(),
+                });
+                Ok(())
+            },
+        )
+    })?;
     let file = format!("hybrid_grid.{}", cfg.format.ext());
     save_sweep(&dir.path(&file), &fig)?;
     m["plots"]["hybrid_grid"] = json!(file);

@@ -107,6 +107,8 @@ pub enum EmbedError {
     #[error(transparent)]
     Torch(#[from] torch_util::TorchError),
     #[error(transparent)]
+    Precision(#[from] torch_util::precision::PrecisionError),
+    #[error(transparent)]
     Tch(#[from] tch::TchError),
     #[error(transparent)]
     Metrics(#[from] metrics::MetricsError),

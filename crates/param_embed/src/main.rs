@@ -77,6 +77,12 @@ struct Args {
     /// mean ± std
     #[arg(long, value_name = "N")]
     seeds: Option<usize>,
+    /// Number format of the training's matrix products: fp32 is the course's;
+    /// bf16 is mixed precision (weights and Adam's state stay fp32; it pays
+    /// only on CPUs with bf16 instructions, and the run warns when it would be
+    /// slower); tf32 is CUDA only
+    #[arg(long, value_enum, default_value_t = torch_util::Precision::Fp32)]
+    precision: torch_util::Precision,
 }
 
 fn main() -> std::process::ExitCode {
@@ -112,6 +118,9 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     let device = args.device.resolve()?;
     println!("{}", torch_util::device_report(device));
+    if let Some(w) = torch_util::roofline::speed_vs_fp32(args.precision, device).warning() {
+        eprintln!("warning: {w}");
+    }
     let out = args.common.out_dir("param_embed");
     let base = if args.full {
         Sizes::full(r)
@@ -155,6 +164,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         } else {
             args.weights
         },
+        precision: args.precision,
         mnist_dir: args.mnist_dir,
         device,
         out: out.clone(),

@@ -38,6 +38,7 @@ fn tsne_quick_run_writes_metrics_and_plots() {
     let m = run.metrics();
     assert_eq!(m["lab"], "param_embed");
     assert_eq!(m["routine"], "tsne");
+    assert_eq!(m["config"]["precision"], "fp32", "the precision is saved");
     assert_eq!(num(&m, "/n_train"), 1000.0);
     assert_eq!(num(&m, "/n_held_out"), 500.0);
     // PCA has no randomness: measured 5-NN 0.384, trustworthiness 0.721 on these images.
@@ -108,4 +109,6 @@ fn bad_input_is_rejected() {
     LabRun::new(EXE, &["tsne", "--n-held-out", "100000"]).assert_rejected("exceed");
     LabRun::new(EXE, &args("hybrid", &["--seeds", "2"])).assert_rejected("does nothing");
     LabRun::new(EXE, &args("tsne", &["--seeds", "0"])).assert_rejected("--seeds");
+    LabRun::new(EXE, &args("tsne", &["--precision", "tf32"]))
+        .assert_rejected("tf32 needs a CUDA device");
 }

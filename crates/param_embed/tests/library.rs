@@ -267,3 +267,20 @@ fn losses_are_logged_as_sums_over_batches_and_as_means() {
     assert_eq!(main.batches, 4);
     assert!((main.loss_sums[1] - 4.0 * main.losses[1]).abs() < 1e-9 * main.loss_sums[1].abs());
 }
+
+/// `--precision bf16`: the same net's embedding under bf16 autocast against
+/// fp32, on fixed weights.
+#[test]
+fn a_bf16_embedding_is_within_two_percent_of_fp32_on_the_same_weights() {
+    let (x, _) = blobs();
+    let net = Net::new(10, &[100, 50], 2, None, 3, Device::Cpu).unwrap();
+    let fp32 = net.apply(x.view(), Head::Embed).unwrap();
+    let bf16 = torch_util::with_precision(torch_util::Precision::Bf16, Device::Cpu, || {
+        net.apply(x.view(), Head::Embed)
+    })
+    .unwrap();
+    let diff = (&bf16 - &fp32).mapv(|v| v * v).sum().sqrt();
+    let norm = fp32.mapv(|v| v * v).sum().sqrt();
+    assert!(diff > 0.0, "bf16 products change the embedding a little");
+    assert!(diff / norm < 0.02, "relative difference {}", diff / norm);
+}
