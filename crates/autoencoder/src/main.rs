@@ -67,9 +67,10 @@ struct Args {
     /// the course's, cosine compares unit-length vectors
     #[arg(long, value_enum, default_value_t = Metric::default())]
     ncm: Metric,
-    /// Several seeds, e.g. 1,2,3: one run each, reported as mean ± std
-    #[arg(long, value_delimiter = ',', conflicts_with = "seed")]
-    seeds: Vec<u64>,
+    /// Run N seeds, --seed, --seed + 1, …: one run each, reported as mean ±
+    /// std [default: 3 with --full, else 1]
+    #[arg(long, value_name = "N")]
+    seeds: Option<u64>,
     /// Skip the t-SNE views
     #[arg(long)]
     no_tsne: bool,
@@ -170,12 +171,10 @@ fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     let cfg = LabConfig {
-        seeds: if !args.seeds.is_empty() {
-            args.seeds
-        } else if args.full {
-            (0..3).map(|k| args.common.seed.wrapping_add(k)).collect()
-        } else {
-            vec![args.common.seed]
+        seeds: {
+            let n = args.seeds.unwrap_or(if args.full { 3 } else { 1 });
+            anyhow::ensure!(n >= 1, "--seeds must be at least 1, got 0");
+            (0..n).map(|k| args.common.seed.wrapping_add(k)).collect()
         },
         variant: args.variant,
         train,

@@ -165,6 +165,8 @@ fn bad_arguments_are_rejected_before_anything_is_written() {
             &["--precision", "tf32", "--device", "cpu"][..],
             "tf32 needs a CUDA device",
         ),
+        (&["--seeds", "0"][..], "--seeds must be at least 1"),
+        (&["--seeds", "1,2"][..], "invalid value '1,2'"),
     ] {
         LabRun::new(EXE, args).assert_rejected(needle);
     }
