@@ -291,18 +291,6 @@ fn train_one(
     Ok((t, info))
 }
 
-/// Mean and sample standard deviation (n − 1; 0 for one value).
-fn mean_std(v: &[f64]) -> (f64, f64) {
-    let n = v.len().max(1) as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    let var = if v.len() > 1 {
-        v.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / (n - 1.0)
-    } else {
-        0.0
-    };
-    (mean, var.sqrt())
-}
-
 fn summarize(cfg: &LabConfig, runs: &[RunReport]) -> Vec<SeedSummary> {
     cfg.variant
         .runs()
@@ -311,8 +299,8 @@ fn summarize(cfg: &LabConfig, runs: &[RunReport]) -> Vec<SeedSummary> {
             let mine: Vec<&RunReport> = runs.iter().filter(|r| r.variant == variant).collect();
             let acc: Vec<f64> = mine.iter().map(|r| r.latent_ncm.accuracy).collect();
             let cos: Vec<f64> = mine.iter().map(|r| r.latent_ncm_cosine.accuracy).collect();
-            let (mean, std) = mean_std(&acc);
-            let (cosine_mean, cosine_std) = mean_std(&cos);
+            let (mean, std) = metrics::mean_std(&acc).unwrap_or_default();
+            let (cosine_mean, cosine_std) = metrics::mean_std(&cos).unwrap_or_default();
             SeedSummary {
                 variant,
                 seeds: mine.iter().map(|r| r.seed).collect(),

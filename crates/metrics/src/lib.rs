@@ -17,11 +17,13 @@ mod ap;
 mod argmax;
 mod knn;
 mod score;
+mod seeds;
 mod trust;
 pub use ap::{average_precision_of_proba, eval_ap, eval_ap_from_scores};
 pub use argmax::{argmax, argmax_rows};
 pub use knn::{knn_accuracy, knn_predict};
 pub use score::{score_proba, ProbaScore};
+pub use seeds::{mean_std, OverSeeds};
 pub use trust::{trustworthiness, trustworthiness_by_rows};
 
 /// Everything that can be wrong with the inputs of a metric.

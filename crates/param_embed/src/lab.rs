@@ -311,18 +311,6 @@ pub fn run_lab(cfg: &LabConfig) -> Result<Value, EmbedError> {
     Ok(m)
 }
 
-/// Mean and sample standard deviation (n − 1) of `v`.
-fn mean_std(v: &[f64]) -> (f64, f64) {
-    let n = v.len().max(1) as f64;
-    let m = v.iter().sum::<f64>() / n;
-    let var = if v.len() > 1 {
-        v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)
-    } else {
-        0.0
-    };
-    (m, var.sqrt())
-}
-
 /// Runs `cfg` on `n` seeds (`cfg.seed`, `cfg.seed + 1`, …), each into
 /// `cfg.out/seed-S/`, and writes `cfg.out/seeds.json`: every seed's held-out
 /// 5-NN accuracy and trustworthiness with their mean ± std (t-SNE, UMAP).
@@ -356,8 +344,8 @@ pub fn run_seeds(cfg: &LabConfig, n: usize) -> Result<Value, EmbedError> {
             "train_seconds": m["train_seconds"],
         }));
     }
-    let (km, ks) = mean_std(&knn);
-    let (tm, ts) = mean_std(&trust);
+    let (km, ks) = metrics::mean_std(&knn).unwrap_or_default();
+    let (tm, ts) = metrics::mean_std(&trust).unwrap_or_default();
     let summary = json!({
         "lab": "param_embed",
         "routine": cfg.routine.name(),

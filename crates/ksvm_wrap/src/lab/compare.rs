@@ -33,20 +33,11 @@ impl Stats {
     /// `None` for no values.
     pub fn of(values: impl IntoIterator<Item = f64>) -> Option<Stats> {
         let v: Vec<f64> = values.into_iter().collect();
-        if v.is_empty() {
-            return None;
-        }
-        let n = v.len();
-        let mean = v.iter().sum::<f64>() / n as f64;
-        let var = if n > 1 {
-            v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64
-        } else {
-            0.0
-        };
+        let (mean, std) = metrics::mean_std(&v)?;
         Some(Stats {
-            n,
+            n: v.len(),
             mean,
-            std: var.sqrt(),
+            std,
             min: v.iter().copied().fold(f64::INFINITY, f64::min),
             max: v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
         })
