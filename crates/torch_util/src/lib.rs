@@ -56,7 +56,6 @@ impl DeviceArg {
     }
 }
 
-/// "cpu" or "cuda:N", as written to metrics.json.
 /// Runs `init` with libtorch's global generator seeded to `seed`, holding a
 /// process-wide lock while it runs. Weight initialisation draws from that one
 /// global generator, so two threads that seed and draw at once (tests run in
@@ -69,6 +68,7 @@ pub fn with_seed<T>(seed: u64, init: impl FnOnce() -> T) -> T {
     init()
 }
 
+/// "cpu" or "cuda:N", as written to metrics.json.
 pub fn device_name(d: Device) -> String {
     match d {
         Device::Cuda(i) => format!("cuda:{i}"),
