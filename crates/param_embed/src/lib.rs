@@ -19,6 +19,7 @@
 //! - [`config`], [`lab`], [`grid`]: the lab's settings, runs and figures.
 
 pub mod batch;
+pub mod bench;
 pub mod config;
 pub mod grid;
 pub mod lab;
@@ -36,6 +37,8 @@ pub mod transforms;
 pub enum EmbedError {
     #[error("several seeds are for tsne and umap; the hybrid sweep runs one seed (drop --seeds)")]
     SeedsNotForHybrid,
+    #[error("the bench times the tsne and umap routines; the hybrid sweep has no bench")]
+    BenchRoutine,
     #[error("--seeds must be at least 1, got 0")]
     ZeroSeeds,
     #[error("perplexity must be a finite number with 1 < perplexity < N = {n}, got {perplexity}")]

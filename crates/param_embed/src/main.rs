@@ -83,6 +83,11 @@ struct Args {
     /// slower); tf32 is CUDA only
     #[arg(long, value_enum, default_value_t = torch_util::Precision::Fp32)]
     precision: torch_util::Precision,
+    /// Only time the routine's training (tsne, umap; one seed, the run's
+    /// sizes) with its FLOPs and the share of this device's matrix-product
+    /// peak; writes OUT/bench.json
+    #[arg(long, conflicts_with = "seeds")]
+    bench: bool,
 }
 
 fn main() -> std::process::ExitCode {
@@ -105,6 +110,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         &[Routine::Tsne, Routine::Hybrid],
     )?;
     only(args.k.is_some(), "--k", &[Routine::Umap])?;
+    only(args.bench, "--bench", &[Routine::Tsne, Routine::Umap])?;
     only(!args.weights.is_empty(), "--weights", &[Routine::Hybrid])?;
     only(
         args.seeds.is_some(),
@@ -170,6 +176,31 @@ fn run(args: Args) -> anyhow::Result<()> {
         out: out.clone(),
         format: args.common.format,
     };
+    if args.bench {
+        let b = param_embed::bench::run(&cfg).context("param_embed bench failed")?;
+        println!(
+            "{} on {} images, seed {}, {} ({} threads, {}): relations {:.2} s, training {:.2} s",
+            b.routine,
+            b.n_train,
+            b.seed,
+            b.device,
+            b.threads,
+            b.precision,
+            b.relation_seconds,
+            b.train_seconds
+        );
+        println!(
+            "training: {:.1} GFLOP, {:.1} GFLOP/s, {:.1} % of a {n}×{n} product's {:.0} GFLOP/s in the same run",
+            b.roofline.flops / 1e9,
+            b.roofline.gflops,
+            b.roofline.percent_of_peak,
+            b.roofline.peak_gflops,
+            n = torch_util::roofline::PEAK_SIZE
+        );
+        println!("reference library: {}", b.reference);
+        println!("wrote {}", out.join("bench.json").display());
+        return Ok(());
+    }
     let t0 = std::time::Instant::now();
     if let Some(n) = args.seeds {
         let s = lab::run_seeds(&cfg, n)

@@ -111,4 +111,7 @@ fn bad_input_is_rejected() {
     LabRun::new(EXE, &args("tsne", &["--seeds", "0"])).assert_rejected("--seeds");
     LabRun::new(EXE, &args("tsne", &["--precision", "tf32"]))
         .assert_rejected("tf32 needs a CUDA device");
+    LabRun::new(EXE, &args("hybrid", &["--bench"])).assert_rejected("--bench does nothing");
+    LabRun::new(EXE, &args("tsne", &["--bench", "--seeds", "2"]))
+        .assert_rejected("cannot be used with");
 }
