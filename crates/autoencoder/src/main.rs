@@ -19,7 +19,7 @@ use autoencoder::config::{PairRule, TrainConfig, TsneConfig};
 use autoencoder::ncm::Metric;
 use autoencoder::{lab, LabConfig, Variant};
 use clap::Parser;
-use torch_util::{DeviceArg, Precision};
+use torch_util::Precision;
 
 /// Autoencoder as a nearest-class-mean classifier on MNIST (Lab 2).
 ///
@@ -30,9 +30,8 @@ use torch_util::{DeviceArg, Precision};
 struct Args {
     #[command(flatten)]
     common: labkit::CommonArgs,
-    /// Where to train: auto uses CUDA when libtorch sees a GPU
-    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
-    device: DeviceArg,
+    #[command(flatten)]
+    torch: torch_util::TorchArgs,
     /// The course's protocol: 500 epochs on all 60,000 training images, seeds
     /// SEED, SEED+1, SEED+2 (unless --seeds)
     #[arg(long, conflicts_with_all = ["epochs", "n_train"])]
@@ -102,12 +101,6 @@ struct Args {
     /// tf32 (CUDA only) keeps fp32 tensors and uses the tensor cores
     #[arg(long, value_enum, default_value_t = Precision::Fp32)]
     precision: Precision,
-    /// CPU threads for libtorch's tensor operations [default: libtorch's
-    /// choice, one per core]. Idle threads sleep instead of spinning
-    /// (OMP_WAIT_POLICY=PASSIVE unless you set it), so other jobs on the
-    /// cores slow a run down without stalling it
-    #[arg(long)]
-    threads: Option<i32>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -115,11 +108,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    if let Some(n) = args.threads {
-        anyhow::ensure!(n >= 1, "--threads must be at least 1, got {n}");
-        tch::set_num_threads(n);
-    }
-    let device = args.device.resolve()?;
+    let device = args.torch.setup(None)?;
     println!("{}", torch_util::device_report(device));
     if !args.bench {
         if let Some(w) = torch_util::roofline::speed_vs_fp32(args.precision, device).warning() {

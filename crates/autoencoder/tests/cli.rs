@@ -166,6 +166,7 @@ fn bad_arguments_are_rejected_before_anything_is_written() {
             "tf32 needs a CUDA device",
         ),
         (&["--seeds", "0"][..], "--seeds must be at least 1"),
+        (&["--threads", "0"][..], "--threads must be at least 1"),
         (&["--seeds", "1,2"][..], "invalid value '1,2'"),
     ] {
         LabRun::new(EXE, args).assert_rejected(needle);

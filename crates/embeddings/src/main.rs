@@ -17,7 +17,6 @@ use anyhow::Context;
 use clap::{parser::ValueSource, ArgMatches, CommandFactory, FromArgMatches, Parser};
 use embeddings::params::{LabParams, Part, Protocol};
 use embeddings::EmbeddingsError;
-use torch_util::DeviceArg;
 
 /// Label embeddings on Iris: classifier, regression onto label points,
 /// Gaussian NLL and joint learning of the labels (Lab 3).
@@ -29,9 +28,8 @@ use torch_util::DeviceArg;
 struct Args {
     #[command(flatten)]
     common: labkit::CommonArgs,
-    /// Where to train: auto uses CUDA when libtorch sees a GPU
-    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
-    device: DeviceArg,
+    #[command(flatten)]
+    torch: torch_util::TorchArgs,
     /// Run only this part (1–5)
     #[arg(long, value_name = "N")]
     part: Option<Part>,
@@ -50,9 +48,6 @@ struct Args {
     /// Share of the flowers used for training
     #[arg(long, default_value_t = LabParams::default().train_fraction)]
     train_fraction: f64,
-    /// CPU threads for libtorch (these small problems run fastest on one)
-    #[arg(long, default_value_t = LabParams::default().threads)]
-    threads: i32,
 }
 
 /// The flags part 1 has no use for.
@@ -99,8 +94,8 @@ fn run(args: Args, matches: &ArgMatches) -> anyhow::Result<()> {
         parts: args.part.map_or_else(|| Part::ALL.to_vec(), |p| vec![p]),
         protocol,
         train_fraction: args.train_fraction,
-        threads: args.threads,
-        device: args.device.resolve()?,
+        threads: args.torch.threads.unwrap_or(LabParams::default().threads),
+        device: args.torch.device.resolve()?,
         out: args.common.out.clone().unwrap_or(default_out),
         format: args.common.format,
     };

@@ -24,7 +24,6 @@ use data::GmmSpec;
 use ksvm_wrap::lab::{self, LabConfig};
 use ksvm_wrap::mnist::{self, FitTask, MnistConfig, MnistTask};
 use ksvm_wrap::{Backend, Gamma, Kernel, KernelKind};
-use torch_util::DeviceArg;
 
 fn gamma_help(default: Gamma) -> String {
     format!(
@@ -53,9 +52,9 @@ fn lab_default() -> LabConfig {
 struct Args {
     #[command(flatten)]
     common: labkit::CommonArgs,
-    /// Where PTDeep trains: auto uses CUDA when libtorch sees a GPU (the SVM runs on the CPU)
-    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
-    device: DeviceArg,
+    // --device: where PTDeep trains; the SVM runs on the CPU.
+    #[command(flatten)]
+    torch: torch_util::TorchArgs,
     /// Penalty C of the SVM's soft margin
     #[arg(long, default_value_t = lab_default().svm.c)]
     c: f64,
@@ -203,13 +202,13 @@ fn run(args: Args) -> anyhow::Result<()> {
         },
         grid: args.grid,
         animate: !args.no_gif,
-        device: args.device.resolve()?,
+        // 60-point problems: libtorch's per-operation overhead dominates,
+        // one thread is fastest.
+        device: args.torch.setup(Some(1))?,
         out: args.common.out_dir("ksvm_wrap"),
         ..default
     };
     cfg.check().context("invalid settings (nothing was run)")?;
-    // 60-point problems: libtorch's per-operation overhead dominates, one thread is fastest.
-    tch::set_num_threads(1);
     println!("{}", torch_util::device_report(cfg.device));
     let report = lab::run_lab(&cfg)
         .with_context(|| format!("ksvm_wrap run failed (output folder {})", cfg.out.display()))?;

@@ -224,6 +224,7 @@ fn assert_all_rejected(cases: &[(&[&str], &str)]) {
 fn bad_lab_arguments_are_rejected_before_anything_is_written() {
     assert_all_rejected(&[
         (&["--c", "0"], "penalty C"),
+        (&["--threads", "0"], "--threads must be at least 1"),
         (&["--gamma", "0"], "kernel width gamma"),
         (&["--gamma", "wide"], "'auto', 'scale' or a positive number"),
         (

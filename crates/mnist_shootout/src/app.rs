@@ -126,13 +126,7 @@ impl Params {
 
 /// Sets libtorch's CPU threads when asked; returns the number in use.
 pub fn set_threads(threads: Option<i32>) -> Result<i32, ShootoutError> {
-    if let Some(t) = threads {
-        if t < 1 {
-            return Err(ShootoutError::BadThreads(t));
-        }
-        tch::set_num_threads(t);
-    }
-    Ok(tch::get_num_threads())
+    Ok(torch_util::set_threads(threads)?)
 }
 
 /// Runs the chosen assignments and prints the comparison.

@@ -15,7 +15,7 @@
 use clap::Parser;
 use mnist_shootout::app::{self, BenchParams, Params};
 use mnist_shootout::{Assignment, Mode};
-use torch_util::{DeviceArg, Precision};
+use torch_util::Precision;
 
 /// Flags that do nothing under --bench.
 const TRAIN_FLAGS: [&str; 8] = [
@@ -35,9 +35,8 @@ const TRAIN_FLAGS: [&str; 8] = [
 struct Args {
     #[command(flatten)]
     common: labkit::CommonArgs,
-    /// Where to train: auto uses CUDA when libtorch sees a GPU
-    #[arg(long, value_enum, default_value_t = Params::default().device)]
-    device: DeviceArg,
+    #[command(flatten)]
+    torch: torch_util::TorchArgs,
     /// Folder with the four MNIST (or Fashion-MNIST) IDX files, raw or .gz
     #[arg(long, value_name = "DIR", default_value_os_t = Params::default().mnist_dir)]
     mnist_dir: std::path::PathBuf,
@@ -63,12 +62,6 @@ struct Args {
     /// ours and PyTorch-Python's, in this run
     #[arg(long, conflicts_with_all = TRAIN_FLAGS)]
     bench: bool,
-    /// CPU threads for libtorch's tensor operations [default: libtorch's
-    /// choice, one per core]. Idle threads sleep instead of spinning
-    /// (OMP_WAIT_POLICY=PASSIVE unless you set it), so other jobs on the
-    /// cores slow a run down without stalling it
-    #[arg(long)]
-    threads: Option<i32>,
     /// Number format of the MLPs' forward passes and losses: fp32 is the
     /// course's; bf16 is mixed precision (weights and optimiser state stay
     /// fp32; it pays only on CPUs with bf16 instructions, and the run warns
@@ -87,9 +80,9 @@ fn run(args: Args) -> anyhow::Result<()> {
         app::bench(&BenchParams {
             seed: args.common.seed,
             out,
-            device: args.device,
+            device: args.torch.device,
             mnist_dir: args.mnist_dir,
-            threads: args.threads,
+            threads: args.torch.threads,
         })?;
         return Ok(());
     }
@@ -98,14 +91,14 @@ fn run(args: Args) -> anyhow::Result<()> {
         seed: args.common.seed,
         format: args.common.format,
         out,
-        device: args.device,
+        device: args.torch.device,
         mnist_dir: args.mnist_dir,
         only: args.only,
         epochs: args.epochs,
         n_train: args.n_train,
         svm_train: args.svm_train,
         svm_backend: args.svm_backend,
-        threads: args.threads,
+        threads: args.torch.threads,
         precision: args.precision,
     })?;
     Ok(())

@@ -26,7 +26,6 @@ use param_embed::config::{
 };
 use param_embed::lab;
 use param_embed::routines::{HybridSpec, TsneSpec, UmapSpec};
-use torch_util::DeviceArg;
 
 /// Parametric t-SNE, parametric UMAP and the hybrid classifier + embedding on MNIST (Lab 4).
 #[derive(Debug, Parser)]
@@ -37,9 +36,8 @@ struct Args {
     routine: Routine,
     #[command(flatten)]
     common: labkit::CommonArgs,
-    /// Where to train: auto uses CUDA when libtorch sees a GPU
-    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
-    device: DeviceArg,
+    #[command(flatten)]
+    torch: torch_util::TorchArgs,
     /// The reference protocol: the first 5,000 training images, held out
     /// 5,000 (t-SNE, hybrid) or the 10,000 test images (UMAP); UMAP 60
     /// epochs, hybrid 50
@@ -66,12 +64,6 @@ struct Args {
     /// Folder with the four MNIST IDX files (raw or .gz)
     #[arg(long, default_value = "data/mnist", value_name = "DIR")]
     mnist_dir: PathBuf,
-    /// CPU threads for libtorch's tensor operations [default: libtorch's
-    /// choice, one per core]. Idle threads sleep instead of spinning
-    /// (OMP_WAIT_POLICY=PASSIVE unless you set it), so other jobs on the
-    /// cores slow a run down without stalling it
-    #[arg(long)]
-    threads: Option<i32>,
     /// Run N seeds (--seed, --seed + 1, …; tsne, umap), each into OUT/seed-S/,
     /// and write OUT/seeds.json with the held-out 5-NN and trustworthiness,
     /// mean ± std
@@ -118,11 +110,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         &[Routine::Tsne, Routine::Umap],
     )?;
     anyhow::ensure!(args.seeds != Some(0), "--seeds must be at least 1, got 0");
-    if let Some(n) = args.threads {
-        anyhow::ensure!(n >= 1, "--threads must be at least 1, got {n}");
-        tch::set_num_threads(n);
-    }
-    let device = args.device.resolve()?;
+    let device = args.torch.setup(None)?;
     println!("{}", torch_util::device_report(device));
     if let Some(w) = torch_util::roofline::speed_vs_fp32(args.precision, device).warning() {
         eprintln!("warning: {w}");

@@ -112,6 +112,7 @@ fn bad_input_is_rejected() {
     LabRun::new(EXE, &args("tsne", &["--precision", "tf32"]))
         .assert_rejected("tf32 needs a CUDA device");
     LabRun::new(EXE, &args("hybrid", &["--bench"])).assert_rejected("--bench does nothing");
+    LabRun::new(EXE, &["tsne", "--threads", "0"]).assert_rejected("--threads must be at least 1");
     LabRun::new(EXE, &args("tsne", &["--bench", "--seeds", "2"]))
         .assert_rejected("cannot be used with");
 }

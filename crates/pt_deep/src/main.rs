@@ -14,8 +14,7 @@
 use anyhow::Context;
 use clap::Parser;
 use data::GmmSpec;
-use pt_deep::{lab, Activation, LabConfig, LayerConfig, PtDeepError, TrainParams};
-use torch_util::DeviceArg;
+use pt_deep::{lab, Activation, LabConfig, LayerConfig, TrainParams};
 
 const TRAIN_FLAGS: [&str; 9] = [
     "niter",
@@ -38,9 +37,8 @@ const TRAIN_FLAGS: [&str; 9] = [
 struct Args {
     #[command(flatten)]
     common: labkit::CommonArgs,
-    /// Where to train: auto uses CUDA when libtorch sees a GPU
-    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
-    device: DeviceArg,
+    #[command(flatten)]
+    torch: torch_util::TorchArgs,
     /// Gradient steps per run
     #[arg(long, default_value_t = TrainParams::default().niter)]
     niter: usize,
@@ -72,9 +70,6 @@ struct Args {
     /// (no training flag may be given with it)
     #[arg(long, conflicts_with_all = TRAIN_FLAGS)]
     bench: bool,
-    /// CPU threads for libtorch (small 2-D problems run fastest on one)
-    #[arg(long, default_value_t = 1)]
-    threads: i32,
 }
 
 fn main() -> std::process::ExitCode {
@@ -82,11 +77,8 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    if args.threads < 1 {
-        return Err(PtDeepError::BadThreads(args.threads).into());
-    }
-    tch::set_num_threads(args.threads);
-    let device = args.device.resolve()?;
+    // Small 2-D problems run fastest on one thread.
+    let device = args.torch.setup(Some(1))?;
     println!("{}", torch_util::device_report(device));
     let out = args.common.out_dir("pt_deep");
 

@@ -13,7 +13,6 @@
 use anyhow::Context;
 use clap::Parser;
 use pt_linreg::lab::{run_lab, LabConfig};
-use torch_util::DeviceArg;
 
 /// Linear regression y = a·x + b with autograd, gradients checked by hand (Lab 1).
 #[derive(Debug, Parser)]
@@ -21,8 +20,8 @@ use torch_util::DeviceArg;
 struct Args {
     #[command(flatten)]
     common: labkit::CommonArgs,
-    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
-    device: DeviceArg,
+    #[command(flatten)]
+    torch: torch_util::TorchArgs,
     /// Gradient steps for the two-point fit
     #[arg(long, default_value_t = LabConfig::default().steps)]
     steps: usize,
@@ -53,7 +52,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         steps_n: args.steps_n,
         print_every: args.print_every,
         format: args.common.format,
-        device: args.device.resolve()?,
+        device: args.torch.setup(None)?,
         out: args.common.out_dir("pt_linreg"),
     };
     cfg.check().context("invalid settings (nothing was run)")?;

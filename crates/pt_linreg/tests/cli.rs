@@ -98,6 +98,7 @@ fn bad_arguments_are_rejected_before_anything_is_written() {
         // lr 5 overshoots (the two-point fit converges only below lr ≈ 0.29).
         (&["--lr", "5"][..], "diverged"),
         (&["--steps", "-3"][..], "invalid value"),
+        (&["--threads", "0"][..], "--threads must be at least 1"),
     ] {
         let run = LabRun::new(EXE, args);
         run.assert_rejected(needle);

@@ -15,7 +15,6 @@ use anyhow::Context;
 use clap::Parser;
 use pt_logreg::lab::{run_lab, summary_table, LabConfig};
 use pt_logreg::LogregParams;
-use torch_util::DeviceArg;
 
 /// PTLogreg: multinomial logistic regression on 2-D Gaussians, with a λ sweep (Lab 1).
 #[derive(Debug, Parser)]
@@ -23,8 +22,8 @@ use torch_util::DeviceArg;
 struct Args {
     #[command(flatten)]
     common: labkit::CommonArgs,
-    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
-    device: DeviceArg,
+    #[command(flatten)]
+    torch: torch_util::TorchArgs,
     /// Gradient steps per model
     #[arg(long, default_value_t = LogregParams::default().niter)]
     niter: usize,
@@ -53,7 +52,6 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    tch::set_num_threads(1); // tiny problems: one thread is fastest
     let mut cfg = LabConfig {
         seed: args.common.seed,
         n: args.n,
@@ -71,7 +69,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         ..LabConfig::default()
     };
     cfg.check().context("invalid settings (nothing was run)")?;
-    cfg.device = args.device.resolve()?;
+    cfg.device = args.torch.setup(Some(1))?; // tiny problems: one thread is fastest
     println!("{}", torch_util::device_report(cfg.device));
     let r = run_lab(&cfg).context("pt_logreg run failed")?;
     println!("\n{}", summary_table(&r));

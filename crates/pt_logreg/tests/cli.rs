@@ -99,6 +99,8 @@ fn bad_arguments_are_rejected_before_anything_is_written() {
         (&["--sweep", "0,-1"][..], "param_lambda must be"),
         (&["--n", "0"][..], "at least 1"),
         (&["--grid", "1"][..], "grid"),
+        (&["--threads", "0"][..], "--threads must be at least 1"),
+        (&["--device", "tpu"][..], "invalid value 'tpu'"),
         // δ·∂W overflows f32 in the first update: found while training,
         // before the output folder is created.
         (&["--delta", "1e300", "--device", "cpu"][..], "diverged"),

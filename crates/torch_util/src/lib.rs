@@ -22,6 +22,8 @@ pub enum TorchError {
          (tch::Cuda::is_available() = false); use --device auto or --device cpu"
     )]
     CudaUnavailable,
+    #[error("--threads must be at least 1, got {0}")]
+    BadThreads(i32),
     #[error("tensor has shape {found:?}, expected {expected}")]
     Shape {
         found: Vec<i64>,
@@ -33,6 +35,42 @@ pub enum TorchError {
     BadNeighbourCount { k: usize, n: usize },
     #[error("tensor operation failed: {0}")]
     Torch(#[from] tch::TchError),
+}
+
+/// The flags every libtorch lab shares, flattened into its arguments:
+/// where to run and how many CPU threads libtorch uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
+pub struct TorchArgs {
+    /// Where to run: auto uses CUDA when libtorch sees a GPU
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    pub device: DeviceArg,
+    /// CPU threads for libtorch's tensor operations [default: the lab's own:
+    /// 1 for the small 2-D problems (pt_deep, pt_logreg, ksvm_wrap,
+    /// embeddings), libtorch's choice (one per core) for the others]. Idle
+    /// threads sleep instead of spinning (OMP_WAIT_POLICY=PASSIVE unless you
+    /// set it), so other jobs on the cores slow a run down without stalling it
+    #[arg(long)]
+    pub threads: Option<i32>,
+}
+
+impl TorchArgs {
+    /// Sets libtorch's threads (`--threads`, else `lab_default`, else
+    /// libtorch's own choice) and resolves the device, before any work.
+    pub fn setup(&self, lab_default: Option<i32>) -> Result<Device, TorchError> {
+        set_threads(self.threads.or(lab_default))?;
+        self.device.resolve()
+    }
+}
+
+/// Sets libtorch's CPU threads when asked (at least 1); returns the number in use.
+pub fn set_threads(threads: Option<i32>) -> Result<i32, TorchError> {
+    if let Some(t) = threads {
+        if t < 1 {
+            return Err(TorchError::BadThreads(t));
+        }
+        tch::set_num_threads(t);
+    }
+    Ok(tch::get_num_threads())
 }
 
 /// Where to run: `auto` picks CUDA when libtorch sees a GPU, the CPU otherwise.
