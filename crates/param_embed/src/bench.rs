@@ -10,11 +10,10 @@
 
 use serde::Serialize;
 use torch_util::roofline::{matmul_peak, mlp_train_flops, Roofline, PEAK_SIZE};
-use torch_util::with_precision;
 
 use crate::config::{LabConfig, Routine};
-use crate::lab::sets;
-use crate::routines::{self, TsneSpec, UmapSpec};
+use crate::lab::{fit_embedding, sets};
+use crate::routines::{TsneSpec, UmapSpec};
 use crate::EmbedError;
 
 /// The layer widths of a routine's net: input, hidden, 2-D output.
@@ -67,25 +66,11 @@ pub fn run(cfg: &LabConfig) -> Result<BenchReport, EmbedError> {
     let d = sets(cfg, &mnist.train, &mnist.test)?;
     let (n, input) = d.train_x.dim();
     let mut quiet = |_: &crate::phase::Phase, _: usize, _: f64| {};
-    let (fitted, flops) = with_precision(cfg.precision, cfg.device, || match cfg.routine {
-        Routine::Tsne => routines::parametric_tsne(
-            d.train_x.view(),
-            &cfg.tsne,
-            cfg.seed,
-            cfg.device,
-            &mut quiet,
-        )
-        .map(|f| (f, tsne_flops(&cfg.tsne, n, input))),
-        Routine::Umap => routines::parametric_umap(
-            d.train_x.view(),
-            &cfg.umap,
-            cfg.seed,
-            cfg.device,
-            &mut quiet,
-        )
-        .map(|f| (f, umap_flops(&cfg.umap, n, input))),
-        Routine::Hybrid => Err(EmbedError::BenchRoutine),
-    })?;
+    let fitted = fit_embedding(cfg, d.train_x.view(), &mut quiet)?;
+    let flops = match cfg.routine {
+        Routine::Umap => umap_flops(&cfg.umap, n, input),
+        _ => tsne_flops(&cfg.tsne, n, input),
+    };
     let peak = matmul_peak(cfg.precision, cfg.device, PEAK_SIZE, 5);
     let report = BenchReport {
         routine: cfg.routine.name(),

@@ -170,6 +170,20 @@ fn plot<'a>(
 }
 
 /// Runs the lab; returns the metrics written to metrics.json.
+/// Trains `cfg`'s embedding routine (tsne or umap) on `x` in the run's
+/// precision; the hybrid sweep is not one routine ([`EmbedError::BenchRoutine`]).
+pub fn fit_embedding(
+    cfg: &LabConfig,
+    x: ndarray::ArrayView2<f32>,
+    on_epoch: routines::OnEpoch,
+) -> Result<Fitted, EmbedError> {
+    with_precision(cfg.precision, cfg.device, || match cfg.routine {
+        Routine::Tsne => routines::parametric_tsne(x, &cfg.tsne, cfg.seed, cfg.device, on_epoch),
+        Routine::Umap => routines::parametric_umap(x, &cfg.umap, cfg.seed, cfg.device, on_epoch),
+        Routine::Hybrid => Err(EmbedError::BenchRoutine),
+    })
+}
+
 pub fn run_lab(cfg: &LabConfig) -> Result<Value, EmbedError> {
     cfg.check()?;
     let t0 = Instant::now();
@@ -217,32 +231,11 @@ pub fn run_lab(cfg: &LabConfig) -> Result<Value, EmbedError> {
     });
     match cfg.routine {
         Routine::Tsne | Routine::Umap => {
-            let (f, title) = if cfg.routine == Routine::Tsne {
-                (
-                    with_precision(cfg.precision, cfg.device, || {
-                        routines::parametric_tsne(
-                            d.train_x.view(),
-                            &cfg.tsne,
-                            cfg.seed,
-                            cfg.device,
-                            &mut on_epoch,
-                        )
-                    })?,
-                    "parametric t-SNE",
-                )
+            let f = fit_embedding(cfg, d.train_x.view(), &mut on_epoch)?;
+            let title = if cfg.routine == Routine::Tsne {
+                "parametric t-SNE"
             } else {
-                (
-                    with_precision(cfg.precision, cfg.device, || {
-                        routines::parametric_umap(
-                            d.train_x.view(),
-                            &cfg.umap,
-                            cfg.seed,
-                            cfg.device,
-                            &mut on_epoch,
-                        )
-                    })?,
-                    "parametric UMAP",
-                )
+                "parametric UMAP"
             };
             let (tr, he, q) = embed_quality(&f, &d, cfg)?;
             let name = cfg.routine.name();
