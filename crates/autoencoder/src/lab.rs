@@ -170,7 +170,11 @@ pub fn run_lab(cfg: &LabConfig) -> Result<LabReport, AeError> {
                 &y_test,
                 10,
             )?;
-            let last = trainer.losses.last().copied().ok_or(AeError::ZeroEpochs)?;
+            let last = trainer
+                .losses
+                .last()
+                .copied()
+                .ok_or(AeError::NothingLogged(seed))?;
             let report = RunReport {
                 variant,
                 seed,

@@ -56,6 +56,8 @@ pub enum AeError {
     TsneTooFewPoints { needed: usize, found: usize },
     #[error("the perplexity must be a positive finite number, got {0}")]
     BadPerplexity(f64),
+    #[error("training of seed {0} logged no epoch")]
+    NothingLogged(u64),
     #[error("--checkpoint-every must be at least 1")]
     ZeroCheckpointEvery,
     #[error("--seeds needs at least one seed")]

@@ -11,7 +11,7 @@ use bhtsne::{tSNE, Neighbor};
 use ndarray::{Array2, ArrayView2};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use rand_distr::{Distribution, Normal};
+use rand_distr::{Distribution, StandardNormal};
 use tch::Device;
 
 use crate::AeError;
@@ -53,8 +53,10 @@ pub fn tsne(
     let k = ((3.0 * perplexity) as usize).min(n - 1);
     let neighbors = neighbour_lists(x, k, device)?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let normal = Normal::new(0.0, 1e-4).map_err(|_| AeError::BadPerplexity(perplexity))?;
-    let init: Vec<f64> = (0..2 * n).map(|_| normal.sample(&mut rng)).collect();
+    // N(0, 1e-4²), as Normal::new(0.0, 1e-4) would draw it.
+    let init: Vec<f64> = (0..2 * n)
+        .map(|_| 1e-4 * Distribution::<f64>::sample(&StandardNormal, &mut rng))
+        .collect();
     let ids: Vec<usize> = (0..n).collect();
     let emb = std::panic::catch_unwind(move || {
         let mut t: tSNE<f64, usize> = tSNE::new(&ids);

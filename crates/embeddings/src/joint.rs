@@ -171,7 +171,9 @@ impl JointRun {
     }
 
     pub fn last(&self) -> Result<&JointLog, EmbeddingsError> {
-        self.logs.last().ok_or(EmbeddingsError::ZeroEpochs)
+        self.logs
+            .last()
+            .ok_or(EmbeddingsError::NothingLogged("a part 5 run"))
     }
 }
 

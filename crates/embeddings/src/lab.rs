@@ -14,7 +14,7 @@ pub use crate::summary::{LabReport, Part2Report, Part3Report, Part4Report, Poole
 use crate::{figures, EmbeddingsError};
 
 fn over(v: Vec<f64>) -> Result<OverSeeds, EmbeddingsError> {
-    OverSeeds::new(v).ok_or(EmbeddingsError::TooFewSeeds(0))
+    OverSeeds::new(v).ok_or(EmbeddingsError::NoRuns("a summary over seeds"))
 }
 
 fn some_over(v: impl Iterator<Item = Option<f64>>) -> Option<OverSeeds> {
@@ -147,7 +147,7 @@ pub fn run(params: &LabParams) -> Result<LabReport, EmbeddingsError> {
                 .remedies
                 .iter()
                 .find(|s| s.name == r.chosen)
-                .ok_or(EmbeddingsError::ZeroEpochs)?;
+                .ok_or_else(|| EmbeddingsError::UnknownRemedy(r.chosen.clone()))?;
             figures::trajectory(
                 &plot("part5_trajectory_naive_course"),
                 "naive joint MSE, course speed: the rows drift together slowly",

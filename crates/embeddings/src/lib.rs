@@ -71,6 +71,12 @@ pub enum EmbeddingsError {
     TooFewSeeds(usize),
     #[error("--threads must be at least 1, got {0}")]
     BadThreads(i32),
+    #[error("{0}: nothing was logged (no epoch ran)")]
+    NothingLogged(&'static str),
+    #[error("{0}: there are no runs to summarise")]
+    NoRuns(&'static str),
+    #[error("the chosen remedy {0:?} is not among the remedies that ran")]
+    UnknownRemedy(String),
     #[error("learning rate must be a positive finite number, got {0}")]
     BadLearningRate(f64),
     #[error("weight decay must be a finite number ≥ 0, got {0}")]

@@ -250,7 +250,7 @@ impl Fitted {
         self.losses
             .last()
             .map(Vec::as_slice)
-            .ok_or(EmbeddingsError::ZeroEpochs)
+            .ok_or(EmbeddingsError::NothingLogged("a training run's losses"))
     }
 
     /// Seed `s`'s loss as the course's notebooks print it: at steps

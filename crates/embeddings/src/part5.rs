@@ -78,7 +78,7 @@ impl JointSummary {
         for i in 0..n_logs {
             let of = |f: fn(&JointLog) -> f64| {
                 OverSeeds::new(runs.iter().map(|r| f(&r.logs[i])).collect())
-                    .ok_or(EmbeddingsError::ZeroEpochs)
+                    .ok_or(EmbeddingsError::NoRuns("a part 5 summary"))
             };
             epochs.push(EpochStats {
                 epoch: runs[0].logs[i].epoch,
@@ -95,14 +95,16 @@ impl JointSummary {
             spec,
             epochs,
             path_length: OverSeeds::of(&runs, JointRun::path_length)
-                .ok_or(EmbeddingsError::ZeroEpochs)?,
+                .ok_or(EmbeddingsError::NoRuns("a part 5 summary"))?,
             runs,
         })
     }
 
     /// The numbers after the last epoch.
     pub fn last(&self) -> Result<&EpochStats, EmbeddingsError> {
-        self.epochs.last().ok_or(EmbeddingsError::ZeroEpochs)
+        self.epochs
+            .last()
+            .ok_or(EmbeddingsError::NothingLogged("a part 5 summary"))
     }
 }
 
@@ -164,7 +166,7 @@ fn freeze_report(
     wired: &[JointRun],
     detached: &[JointRun],
 ) -> Result<FreezeReport, EmbeddingsError> {
-    let none = || EmbeddingsError::ZeroEpochs;
+    let none = || EmbeddingsError::NothingLogged("the table's freeze report");
     let sum_later = |r: &JointRun| {
         r.steps
             .iter()
@@ -238,7 +240,7 @@ pub fn choose(remedies: &[JointSummary]) -> Result<String, EmbeddingsError> {
         .filter(|s| s.1 >= best_acc - 0.005)
         .max_by(|a, b| a.2.total_cmp(&b.2))
         .map(|s| s.0)
-        .ok_or(EmbeddingsError::ZeroEpochs)
+        .ok_or(EmbeddingsError::NoRuns("choosing a remedy"))
 }
 
 /// Runs the course's run (the target detached), then 5(a), (b) and (c), on

@@ -15,7 +15,7 @@ const NO_RELU: &str = "no activation after the second layer";
 const ADD_RELU: &str = "ReLU after the second layer too";
 
 fn over(v: Vec<f64>) -> Result<OverSeeds, EmbeddingsError> {
-    OverSeeds::new(v).ok_or(EmbeddingsError::TooFewSeeds(0))
+    OverSeeds::new(v).ok_or(EmbeddingsError::NoRuns("a quirk's summary over seeds"))
 }
 
 /// The course protocol's results so far (the parts that ran).

@@ -139,7 +139,8 @@ struct MnistArgs {
     /// first 10,000 training images; --n and --backend cannot be used with it
     #[arg(long, conflicts_with_all = ["n", "backend", "sklearn"])]
     bench: bool,
-    /// The Python that runs scikit-learn (only with --sklearn or --bench)
+    /// The Python that runs scikit-learn (only with --sklearn or --bench): DL_LABS_PYTHON, else
+    /// the set-up's environment behind LIBTORCH (where ./dl setup installs it), else python3
     #[arg(long, value_name = "PATH", requires = "reference", default_value_os_t = mnist_default().python)]
     python: std::path::PathBuf,
 }

@@ -129,6 +129,19 @@ pub fn venv_python_of_libtorch(libtorch: &Path) -> Option<PathBuf> {
     shaped.then(|| venv.join("bin").join("python"))
 }
 
+/// The Python for reference runs that need no torch (scikit-learn, NumPy):
+/// `DL_LABS_PYTHON` when set, else the set-up's virtual environment behind
+/// `LIBTORCH` (where `./dl setup` installs them), else `python3`.
+pub fn reference_python() -> PathBuf {
+    if let Some(p) = std::env::var_os(PYTHON_ENV) {
+        return PathBuf::from(p);
+    }
+    std::env::var_os("LIBTORCH")
+        .and_then(|l| venv_python_of_libtorch(Path::new(&l)))
+        .filter(|p| p.exists())
+        .unwrap_or_else(|| PathBuf::from("python3"))
+}
+
 /// Asks `python` for its torch version; `Err` holds the reason it has none.
 pub fn probe(python: &Path) -> Result<String, String> {
     let out = Command::new(python)

@@ -38,8 +38,8 @@ pub enum ShootoutError {
     },
     #[error("all {n} SVM training images have the same pixels (variance 0): gamma = 1/(D·Var(X)) is undefined")]
     SvmConstantInputs { n: usize },
-    #[error("--threads must be at least 1, got {0}")]
-    BadThreads(i32),
+    #[error("no epoch has been observed yet, so there is no best epoch to restore")]
+    NoEpochObserved,
     #[error("{flag} does nothing for --only {only:?}: {why}")]
     FlagUnused {
         flag: &'static str,

@@ -249,10 +249,11 @@ impl EarlyStopping {
 
     /// Writes the best epoch's copy back into the variables it was taken
     /// from; returns that epoch and its accuracy. Before any epoch:
-    /// [`ShootoutError::ZeroEpochs`].
+    /// [`ShootoutError::NoEpochObserved`].
     pub fn restore_best(&self) -> Result<(usize, f64), ShootoutError> {
         // exercise(mnist_shootout.early_stopping) begin
-        let (epoch, accuracy, snapshot) = self.best.as_ref().ok_or(ShootoutError::ZeroEpochs)?;
+        let (epoch, accuracy, snapshot) =
+            self.best.as_ref().ok_or(ShootoutError::NoEpochObserved)?;
         snapshot.restore();
         Ok((*epoch, *accuracy))
         // exercise(mnist_shootout.early_stopping) end
@@ -277,7 +278,10 @@ mod tests {
         let vs = nn::VarStore::new(tch::Device::Cpu);
         let w = vs.root().zeros("w", &[1]);
         let mut es = EarlyStopping::default();
-        assert!(matches!(es.restore_best(), Err(ShootoutError::ZeroEpochs)));
+        assert!(matches!(
+            es.restore_best(),
+            Err(ShootoutError::NoEpochObserved)
+        ));
         for (epoch, (acc, v)) in [(0.5, 1.0), (0.7, 2.0), (0.7, 3.0), (0.6, 4.0)]
             .into_iter()
             .enumerate()

@@ -37,8 +37,6 @@ pub enum PtDeepError {
     ZeroLayer { config: Vec<usize>, index: usize },
     #[error("niter must be at least 1")]
     ZeroIterations,
-    #[error("--threads must be at least 1, got {0}")]
-    BadThreads(i32),
     #[error("learning rate delta must be a positive finite number, got {0}")]
     BadLearningRate(f64),
     #[error("regularisation lambda must be a finite number ≥ 0, got {0}")]

@@ -8,9 +8,29 @@ use ndarray::{ArrayView1, ArrayView2};
 
 use crate::params::ResolvedKernel;
 
-/// Dot product written for auto-vectorisation (eight independent sums).
+/// Dot product, the inner loop of every kernel row. On x86-64 CPUs with AVX2
+/// and FMA (checked once per call, a cached flag) it runs a copy of the loop
+/// compiled for them: 8-wide fused multiply-adds, about twice the portable
+/// loop's speed on MNIST rows; elsewhere the portable loop.
 #[inline]
 pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // The one exception to the workspace's `unsafe_code = "deny"`:
+            // calling a function compiled for CPU features, after checking
+            // that this CPU has them.
+            #[allow(unsafe_code)]
+            // SAFETY: AVX2 and FMA are present (detected just above).
+            let d = unsafe { dot_avx2_fma(a, b) };
+            return d;
+        }
+    }
+    dot_portable(a, b)
+}
+
+/// The loop for any CPU: eight independent sums, written for auto-vectorisation.
+fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0.0f32; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let (ra, rb) = (ca.remainder(), cb.remainder());
@@ -20,6 +40,26 @@ pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
         }
     }
     let tail: f32 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    acc.iter().sum::<f32>() + tail
+}
+
+/// The same loop with fused multiply-adds over 32 independent sums (four
+/// 8-wide registers, enough to hide the FMA latency), compiled for AVX2 + FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn dot_avx2_fma(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 32];
+    let (ca, cb) = (a.chunks_exact(32), b.chunks_exact(32));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for k in 0..32 {
+            acc[k] = x[k].mul_add(y[k], acc[k]);
+        }
+    }
+    let mut tail = 0.0f32;
+    for (x, y) in ra.iter().zip(rb) {
+        tail = x.mul_add(*y, tail);
+    }
     acc.iter().sum::<f32>() + tail
 }
 
@@ -195,5 +235,22 @@ mod tests {
         let b: Vec<f32> = (0..19).map(|i| 1.0 - i as f32 * 0.1).collect();
         let naive: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
         assert!((dot_f32(&a, &b) - naive).abs() < 1e-4);
+        assert!((dot_portable(&a, &b) - naive).abs() < 1e-4);
+        // Lengths around the 32-wide blocks of the FMA loop, against f64.
+        for n in [0usize, 1, 31, 32, 33, 64, 784, 797] {
+            let a: Vec<f32> = (0..n).map(|i| ((i * 7 % 13) as f32 - 6.0) * 0.25).collect();
+            let b: Vec<f32> = (0..n).map(|i| ((i * 5 % 11) as f32 - 5.0) * 0.5).collect();
+            let want: f64 = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| f64::from(*x) * f64::from(*y))
+                .sum();
+            for got in [dot_f32(&a, &b), dot_portable(&a, &b)] {
+                assert!(
+                    (f64::from(got) - want).abs() < 1e-3 * (1.0 + want.abs()),
+                    "n = {n}"
+                );
+            }
+        }
     }
 }

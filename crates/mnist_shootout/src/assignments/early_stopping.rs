@@ -62,7 +62,7 @@ pub fn run(cx: &mut Ctx) -> Result<EarlyStoppingReport, ShootoutError> {
         },
     )?;
     let Some(&last_val) = stopping.accuracy.last() else {
-        return Err(ShootoutError::ZeroEpochs);
+        return Err(ShootoutError::NoEpochObserved);
     };
     let last_test = evaluate(&m, &data.test)?.accuracy;
     let (best_epoch, _) = stopping.restore_best()?;
