@@ -74,13 +74,13 @@ struct Args {
     #[arg(long)]
     no_tsne: bool,
     /// t-SNE of every N-th training image
-    #[arg(long, default_value_t = TsneConfig::default().every, conflicts_with = "no_tsne")]
+    #[arg(long, default_value_t = TsneConfig::default().every)]
     tsne_every: usize,
     /// t-SNE perplexity
-    #[arg(long, default_value_t = TsneConfig::default().perplexity, conflicts_with = "no_tsne")]
+    #[arg(long, default_value_t = TsneConfig::default().perplexity)]
     tsne_perplexity: f64,
     /// t-SNE iterations
-    #[arg(long, default_value_t = TsneConfig::default().max_iter, conflicts_with = "no_tsne")]
+    #[arg(long, default_value_t = TsneConfig::default().max_iter)]
     tsne_iter: usize,
     /// Write a checkpoint every N epochs (and at the end)
     #[arg(long, default_value_t = 10)]
@@ -93,7 +93,7 @@ struct Args {
     mnist_dir: PathBuf,
     /// Only time training epochs on all 60,000 images (ours, and PyTorch's
     /// when a Python with torch is found)
-    #[arg(long, conflicts_with_all = ["full", "epochs", "n_train", "variant", "seeds", "resume", "no_tsne"])]
+    #[arg(long)]
     bench: bool,
     /// Number format of the matrix products: fp32 is the course's; bf16 is
     /// mixed precision (matrix products in bfloat16, weights, losses and
@@ -104,10 +104,24 @@ struct Args {
 }
 
 fn main() -> std::process::ExitCode {
-    labkit::main(|| run(Args::parse()))
+    labkit::cli::main(run)
 }
 
-fn run(args: Args) -> anyhow::Result<()> {
+/// The t-SNE flags, which do nothing with --no-tsne.
+const TSNE_FLAGS: [&str; 3] = ["tsne_every", "tsne_perplexity", "tsne_iter"];
+/// The training flags, which do nothing with --bench.
+const TRAIN_FLAGS: [&str; 7] = [
+    "full", "epochs", "n_train", "variant", "seeds", "resume", "no_tsne",
+];
+
+fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
+    if args.bench {
+        labkit::cli::ModeFlags::new(matches, "with --bench")
+            .refuse(&TRAIN_FLAGS, "it times plain epochs on all 60,000 images")?;
+    }
+    if args.no_tsne {
+        labkit::cli::ModeFlags::new(matches, "with --no-tsne").refuse(&TSNE_FLAGS, "")?;
+    }
     let device = args.torch.setup(None)?;
     println!("{}", torch_util::device_report(device));
     if !args.bench {

@@ -157,6 +157,14 @@ fn bad_arguments_are_rejected_before_anything_is_written() {
         (&["--n-train", "70000"][..], "more than the 60000"),
         (&["--tsne-every", "0"][..], "--tsne-every"),
         (&["--full", "--epochs", "3"][..], "cannot be used with"),
+        (
+            &["--no-tsne", "--tsne-every", "5"][..],
+            "--tsne-every does nothing with --no-tsne",
+        ),
+        (
+            &["--bench", "--full"][..],
+            "--full does nothing with --bench",
+        ),
         (&["--resume"][..], "no checkpoint to resume"),
         (&["--mnist-dir", "no/such/folder"][..], "no/such/folder"),
         (&["--variant", "sideways"][..], "invalid value"),
@@ -171,4 +179,9 @@ fn bad_arguments_are_rejected_before_anything_is_written() {
     ] {
         LabRun::new(EXE, args).assert_rejected(needle);
     }
+}
+
+#[test]
+fn the_shared_flags_are_listed_once_and_checked_before_any_work() {
+    labtest::assert_shared_flags(EXE, &[], true);
 }

@@ -81,8 +81,6 @@ pub enum EmbeddingsError {
     BadLearningRate(f64),
     #[error("weight decay must be a finite number ≥ 0, got {0}")]
     BadWeightDecay(f64),
-    #[error("{flag} does nothing in part 1 (a single embedding table and one gradient step)")]
-    FlagUnusedByPart1 { flag: &'static str },
     #[error("index {index} is out of range for an embedding table of {n} entries")]
     IndexOutOfRange { index: i64, n: i64 },
     #[error("max_norm must be a positive finite number, got {0}")]

@@ -14,9 +14,8 @@
 //! Outputs: results/embeddings/ (metrics.json and the figures).
 
 use anyhow::Context;
-use clap::{parser::ValueSource, ArgMatches, CommandFactory, FromArgMatches, Parser};
+use clap::{ArgMatches, Parser};
 use embeddings::params::{LabParams, Part, Protocol};
-use embeddings::EmbeddingsError;
 
 /// Label embeddings on Iris: classifier, regression onto label points,
 /// Gaussian NLL and joint learning of the labels (Lab 3).
@@ -51,29 +50,18 @@ struct Args {
 }
 
 /// The flags part 1 has no use for.
-const UNUSED_BY_PART1: [(&str, &str); 4] = [
-    ("improved", "--improved"),
-    ("seeds", "--seeds"),
-    ("epochs", "--epochs"),
-    ("train_fraction", "--train-fraction"),
-];
+const UNUSED_BY_PART1: [&str; 4] = ["improved", "seeds", "epochs", "train_fraction"];
 
 fn main() -> std::process::ExitCode {
-    let matches = Args::command().get_matches();
-    labkit::main(|| {
-        Args::from_arg_matches(&matches)
-            .map_err(anyhow::Error::from)
-            .and_then(|a| run(a, &matches))
-    })
+    labkit::cli::main(run)
 }
 
 fn run(args: Args, matches: &ArgMatches) -> anyhow::Result<()> {
     if args.part == Some(Part::Table) {
-        for (id, flag) in UNUSED_BY_PART1 {
-            if matches.value_source(id) == Some(ValueSource::CommandLine) {
-                return Err(EmbeddingsError::FlagUnusedByPart1 { flag }.into());
-            }
-        }
+        labkit::cli::ModeFlags::new(matches, "in part 1").refuse(
+            &UNUSED_BY_PART1,
+            "a single embedding table and one gradient step",
+        )?;
     }
     let mut protocol = if args.improved {
         Protocol::improved()

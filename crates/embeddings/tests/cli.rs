@@ -108,3 +108,8 @@ fn bad_arguments_are_rejected_before_anything_is_written() {
         LabRun::new(EXE, args).assert_rejected(needle);
     }
 }
+
+#[test]
+fn the_shared_flags_are_listed_once_and_checked_before_any_work() {
+    labtest::assert_shared_flags(EXE, &[], true);
+}

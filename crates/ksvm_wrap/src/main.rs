@@ -135,9 +135,9 @@ struct MnistArgs {
     /// Also run scikit-learn's SVC on the same images and print both times and the ratio
     #[arg(long)]
     sklearn: bool,
-    /// Benchmark: SMO and linfa backends (and scikit-learn when --python has it) on the
-    /// first 10,000 training images; --n and --backend cannot be used with it
-    #[arg(long, conflicts_with_all = ["n", "backend", "sklearn"])]
+    /// Benchmark on the first 10,000 training images: SMO (best of 3), linfa (once) and
+    /// scikit-learn (best of 3, when --python has it); --n and --backend cannot be used with it
+    #[arg(long)]
     bench: bool,
     /// The Python that runs scikit-learn (only with --sklearn or --bench): DL_LABS_PYTHON, else
     /// the set-up's environment behind LIBTORCH (where ./dl setup installs it), else python3
@@ -170,11 +170,17 @@ impl MnistArgs {
 }
 
 fn main() -> std::process::ExitCode {
-    labkit::main(|| run(Args::parse()))
+    labkit::cli::main(run)
 }
 
-fn run(args: Args) -> anyhow::Result<()> {
+fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
     if let Some(Cmd::Mnist(m)) = args.cmd {
+        if let (true, Some(sub)) = (m.bench, matches.subcommand_matches("mnist")) {
+            labkit::cli::ModeFlags::new(sub, "with --bench").refuse(
+                &["n", "backend", "sklearn"],
+                "it runs both backends and scikit-learn on 10,000 images",
+            )?;
+        }
         let cfg = m.config()?;
         cfg.check().context("invalid settings (nothing was run)")?;
         mnist::run(&cfg).context("ksvm_wrap mnist failed")?;

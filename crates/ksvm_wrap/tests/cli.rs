@@ -259,11 +259,11 @@ fn bad_mnist_arguments_are_rejected_before_anything_is_written() {
         // --bench fixes the training set and runs both backends.
         (
             &["mnist", "--bench", "--n", "100"],
-            "cannot be used with '--n",
+            "--n does nothing with --bench",
         ),
         (
             &["mnist", "--bench", "--backend", "smo"],
-            "cannot be used with '--backend",
+            "--backend does nothing with --bench",
         ),
         (&["mnist", "--python", "python3"], "--sklearn|--bench"),
         (
@@ -282,4 +282,9 @@ fn bad_mnist_arguments_are_rejected_before_anything_is_written() {
             "./dl setup",
         ),
     ]);
+}
+
+#[test]
+fn the_shared_flags_are_listed_once_and_checked_before_any_work() {
+    labtest::assert_shared_flags(EXE, &[], true);
 }

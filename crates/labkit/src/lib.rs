@@ -4,9 +4,11 @@
 //! Nothing a user already has is lost: every file is written to a temporary
 //! name in the same folder and renamed over the target only once complete.
 //!
-//! [`pyref`] finds a Python with PyTorch for benchmarks that time the same
+//! [`cli`] refuses flags that do nothing in the chosen mode, the same way in
+//! every binary. [`pyref`] finds a Python with PyTorch for benchmarks that time the same
 //! loop in PyTorch-Python in the same run.
 
+pub mod cli;
 pub mod pyref;
 
 use std::io::Write;

@@ -37,6 +37,65 @@ pub fn mnist_dir() -> Option<PathBuf> {
     d.join("t10k-labels-idx1-ubyte").exists().then_some(d)
 }
 
+/// The flags of `labkit::CommonArgs`, which every lab binary takes.
+pub const COMMON_FLAGS: [&str; 3] = ["--seed", "--out", "--format"];
+/// The flags of `torch_util::TorchArgs`, which every libtorch lab takes.
+pub const TORCH_FLAGS: [&str; 2] = ["--device", "--threads"];
+
+/// The README's shared flags, checked on one binary (`sub`: the subcommand
+/// words before the flags, if any): `--help` lists each of them once, and
+/// each refuses a bad value before any work with the same message in every
+/// lab. With `torch`, the libtorch flags too.
+pub fn assert_shared_flags(exe: &str, sub: &[&str], torch: bool) {
+    let help = Command::new(exe)
+        .args(sub)
+        .arg("--help")
+        .env("DL_LABS_NO_PROGRESS", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {exe}: {e}"));
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    let mut flags = COMMON_FLAGS.to_vec();
+    if torch {
+        flags.extend(TORCH_FLAGS);
+    }
+    for flag in &flags {
+        // An option's own line starts with it (`--seed <SEED>`); prose may mention it too.
+        let n = help
+            .lines()
+            .map(str::trim_start)
+            .filter(|l| {
+                l.strip_prefix(flag)
+                    .is_some_and(|rest| rest.starts_with([' ', '<']))
+            })
+            .count();
+        assert_eq!(n, 1, "{exe} --help defines {flag} {n} times:\n{help}");
+    }
+    let with = |extra: &[&str]| -> Vec<String> {
+        sub.iter().chain(extra).map(|s| s.to_string()).collect()
+    };
+    let mut bad: Vec<(Vec<String>, &str)> = vec![
+        (with(&["--seed", "x"]), "invalid value 'x' for '--seed"),
+        (
+            with(&["--format", "bmp"]),
+            "invalid value 'bmp' for '--format",
+        ),
+    ];
+    if torch {
+        bad.push((
+            with(&["--device", "tpu"]),
+            "invalid value 'tpu' for '--device",
+        ));
+        bad.push((
+            with(&["--threads", "0"]),
+            "--threads must be at least 1, got 0",
+        ));
+    }
+    for (args, needle) in bad {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        LabRun::new(exe, &args).assert_rejected(needle);
+    }
+}
+
 /// One run of a lab binary with its own temporary output folder.
 #[derive(Debug)]
 pub struct LabRun {

@@ -62,45 +62,6 @@ impl Params {
     /// The preset with the overrides applied, checked.
     pub fn config(&self, device: tch::Device) -> Result<ShootoutConfig, ShootoutError> {
         let plan = assignment::plan(&self.only);
-        let svm = plan.contains(&Assignment::Svm);
-        let trains = plan.iter().any(|&a| a != Assignment::Random);
-        let trains_mlp = plan
-            .iter()
-            .any(|&a| a != Assignment::Random && a != Assignment::Svm);
-        for (flag, given, used, why) in [
-            (
-                "--svm-train",
-                self.svm_train.is_some(),
-                svm,
-                "only the svm assignment uses it",
-            ),
-            (
-                "--svm-backend",
-                self.svm_backend.is_some(),
-                svm,
-                "only the svm assignment uses it",
-            ),
-            (
-                "--epochs",
-                self.epochs.is_some(),
-                trains,
-                "random trains nothing",
-            ),
-            (
-                "--precision",
-                self.precision != Precision::Fp32,
-                trains_mlp,
-                "only the assignments that train MLPs use it",
-            ),
-        ] {
-            if given && !used {
-                return Err(ShootoutError::FlagUnused {
-                    flag,
-                    only: self.only.clone(),
-                    why,
-                });
-            }
-        }
         let mut cfg = ShootoutConfig::preset(self.mode, device, self.out.clone());
         cfg.seed = self.seed;
         cfg.format = self.format;

@@ -1,7 +1,5 @@
 //! Everything that can go wrong in this crate; each variant carries the bad value.
 
-use crate::assignment::Assignment;
-
 #[derive(Debug, thiserror::Error)]
 pub enum ShootoutError {
     #[error("epochs must be at least 1, got 0")]
@@ -40,12 +38,6 @@ pub enum ShootoutError {
     SvmConstantInputs { n: usize },
     #[error("no epoch has been observed yet, so there is no best epoch to restore")]
     NoEpochObserved,
-    #[error("{flag} does nothing for --only {only:?}: {why}")]
-    FlagUnused {
-        flag: &'static str,
-        only: Vec<Assignment>,
-        why: &'static str,
-    },
     #[error(
         "with batch norm, {n_train} training images in batches of {batch} leave a last batch of \
          one image, whose batch statistics are undefined; change --n-train"

@@ -60,7 +60,7 @@ struct Args {
     svm_backend: Option<ksvm_wrap::Backend>,
     /// Only time epochs of [784,100,10] (Adam, batch 100, all 60,000 images),
     /// ours and PyTorch-Python's, in this run
-    #[arg(long, conflicts_with_all = TRAIN_FLAGS)]
+    #[arg(long)]
     bench: bool,
     /// Number format of the MLPs' forward passes and losses: fp32 is the
     /// course's; bf16 is mixed precision (weights and optimiser state stay
@@ -71,10 +71,45 @@ struct Args {
 }
 
 fn main() -> std::process::ExitCode {
-    labkit::main(|| run(Args::parse()))
+    labkit::cli::main(run)
 }
 
-fn run(args: Args) -> anyhow::Result<()> {
+/// Refuses, before any work, the flags that the chosen mode does not use.
+fn refuse_unused(args: &Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
+    if args.bench {
+        labkit::cli::ModeFlags::new(matches, "with --bench")
+            .refuse(&TRAIN_FLAGS, "it times one fixed epoch")?;
+        return Ok(());
+    }
+    let plan = mnist_shootout::plan(&args.only);
+    let svm = plan.contains(&Assignment::Svm);
+    let trains = plan.iter().any(|&a| a != Assignment::Random);
+    let trains_mlp = plan
+        .iter()
+        .any(|&a| a != Assignment::Random && a != Assignment::Svm);
+    let mode = labkit::cli::ModeFlags::new(matches, format!("for --only {:?}", args.only));
+    for (ids, used, why) in [
+        (
+            &["svm_train", "svm_backend"][..],
+            svm,
+            "only the svm assignment uses it",
+        ),
+        (&["epochs"], trains, "random trains nothing"),
+        (
+            &["precision"],
+            trains_mlp,
+            "only the assignments that train MLPs use it",
+        ),
+    ] {
+        if !used {
+            mode.refuse(ids, why)?;
+        }
+    }
+    Ok(())
+}
+
+fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
+    refuse_unused(&args, matches)?;
     let out = args.common.out_dir("mnist_shootout");
     if args.bench {
         app::bench(&BenchParams {

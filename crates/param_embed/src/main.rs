@@ -78,37 +78,35 @@ struct Args {
     /// Only time the routine's training (tsne, umap; one seed, the run's
     /// sizes) with its FLOPs and the share of this device's matrix-product
     /// peak; writes OUT/bench.json
-    #[arg(long, conflicts_with = "seeds")]
+    #[arg(long)]
     bench: bool,
 }
 
 fn main() -> std::process::ExitCode {
-    labkit::main(|| run(Args::parse()))
+    labkit::cli::main(run)
 }
 
-fn run(args: Args) -> anyhow::Result<()> {
+/// The routines each mode-specific flag works with.
+const USED_BY: [(&str, &[Routine]); 5] = [
+    ("perplexity", &[Routine::Tsne, Routine::Hybrid]),
+    ("k", &[Routine::Umap]),
+    ("bench", &[Routine::Tsne, Routine::Umap]),
+    ("weights", &[Routine::Hybrid]),
+    ("seeds", &[Routine::Tsne, Routine::Umap]),
+];
+
+fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
     let r = args.routine;
-    let only = |given: bool, flag: &str, ok: &[Routine]| -> anyhow::Result<()> {
-        anyhow::ensure!(
-            !given || ok.contains(&r),
-            "{flag} does nothing for `{}`",
-            r.name()
-        );
-        Ok(())
-    };
-    only(
-        args.perplexity.is_some(),
-        "--perplexity",
-        &[Routine::Tsne, Routine::Hybrid],
-    )?;
-    only(args.k.is_some(), "--k", &[Routine::Umap])?;
-    only(args.bench, "--bench", &[Routine::Tsne, Routine::Umap])?;
-    only(!args.weights.is_empty(), "--weights", &[Routine::Hybrid])?;
-    only(
-        args.seeds.is_some(),
-        "--seeds",
-        &[Routine::Tsne, Routine::Umap],
-    )?;
+    let mode = labkit::cli::ModeFlags::new(matches, format!("for `{}`", r.name()));
+    for (id, used_by) in USED_BY {
+        if !used_by.contains(&r) {
+            mode.refuse(&[id], "")?;
+        }
+    }
+    if args.bench {
+        labkit::cli::ModeFlags::new(matches, "with --bench")
+            .refuse(&["seeds"], "it times one seed's training")?;
+    }
     anyhow::ensure!(args.seeds != Some(0), "--seeds must be at least 1, got 0");
     let device = args.torch.setup(None)?;
     println!("{}", torch_util::device_report(device));

@@ -114,5 +114,10 @@ fn bad_input_is_rejected() {
     LabRun::new(EXE, &args("hybrid", &["--bench"])).assert_rejected("--bench does nothing");
     LabRun::new(EXE, &["tsne", "--threads", "0"]).assert_rejected("--threads must be at least 1");
     LabRun::new(EXE, &args("tsne", &["--bench", "--seeds", "2"]))
-        .assert_rejected("cannot be used with");
+        .assert_rejected("--seeds does nothing with --bench");
+}
+
+#[test]
+fn the_shared_flags_are_listed_once_and_checked_before_any_work() {
+    labtest::assert_shared_flags(EXE, &["tsne"], true);
 }

@@ -68,15 +68,19 @@ struct Args {
     no_gif: bool,
     /// Only measure the time per training step of [2,10,10,2] on gmm(6,2,10)
     /// (no training flag may be given with it)
-    #[arg(long, conflicts_with_all = TRAIN_FLAGS)]
+    #[arg(long)]
     bench: bool,
 }
 
 fn main() -> std::process::ExitCode {
-    labkit::main(|| run(Args::parse()))
+    labkit::cli::main(run)
 }
 
-fn run(args: Args) -> anyhow::Result<()> {
+fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
+    if args.bench {
+        labkit::cli::ModeFlags::new(matches, "with --bench")
+            .refuse(&TRAIN_FLAGS, "it times one fixed step")?;
+    }
     // Small 2-D problems run fastest on one thread.
     let device = args.torch.setup(Some(1))?;
     println!("{}", torch_util::device_report(device));

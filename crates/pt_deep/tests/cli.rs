@@ -43,10 +43,18 @@ fn bad_arguments_are_rejected_before_anything_is_written() {
         (&["--config", "3,10,2"][..], "features"),
         (&["--data", "1,2,10"][..], "K = 1 < C = 2"),
         (&["--grid", "1"][..], "grid"),
-        (&["--bench", "--niter", "5"][..], "cannot be used with"),
+        (
+            &["--bench", "--niter", "5"][..],
+            "--niter does nothing with --bench",
+        ),
         (&["--threads", "0"][..], "--threads"),
     ] {
         let run = LabRun::new(EXE, args);
         run.assert_rejected(needle);
     }
+}
+
+#[test]
+fn the_shared_flags_are_listed_once_and_checked_before_any_work() {
+    labtest::assert_shared_flags(EXE, &[], true);
 }

@@ -23,6 +23,9 @@ pub use sklearn::{Reference, SklearnRun, Unavailable};
 /// enough for linfa (about two minutes here).
 pub const BENCH_TRAIN: usize = 10_000;
 
+/// Runs of ours (SMO) and of scikit-learn in `--bench`; each keeps its best.
+pub const BENCH_REPEATS: usize = 3;
+
 /// γ of the MNIST mode: 'scale', as scikit-learn's `SVC()`.
 pub const DEFAULT_GAMMA: Gamma = Gamma::Scale;
 

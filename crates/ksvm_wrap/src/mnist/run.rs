@@ -5,8 +5,8 @@
 
 use serde::Serialize;
 
-use super::sklearn::{self, Reference};
-use super::{fit_and_score, load, FitTask, MnistConfig, MnistRun, MnistTask};
+use super::sklearn::{self, Reference, SklearnRun};
+use super::{fit_and_score, load, FitTask, MnistConfig, MnistRun, MnistTask, BENCH_REPEATS};
 use crate::{Backend, KsvmError, ResolvedKernel};
 
 /// Two figures measured in the same run and their ratio (`ours / theirs`).
@@ -89,16 +89,26 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport, KsvmError> {
         MnistTask::Fit(f) => vec![f.backend],
         MnistTask::Bench => vec![Backend::Smo, Backend::Linfa],
     };
-    let mut runs = Vec::new();
+    let mut runs: Vec<MnistRun> = Vec::new();
     for backend in backends {
         let params = cfg.params(backend);
-        let pb = labkit::progress(45, "one-vs-one pairs");
-        let r = fit_and_score(&d, n_train, &params, &mut |done, total| {
-            pb.set_length(total as u64);
-            pb.set_position(done as u64);
-        })?;
-        pb.finish_and_clear();
-        println!(
+        // The benchmark keeps the best of a few runs of ours (and of
+        // scikit-learn's): the ratio is of two bests measured side by side.
+        // linfa, 50× slower, runs once.
+        let repeats = if cfg.task == MnistTask::Bench && backend == Backend::Smo {
+            BENCH_REPEATS
+        } else {
+            1
+        };
+        let mut best: Option<MnistRun> = None;
+        for _ in 0..repeats {
+            let pb = labkit::progress(45, "one-vs-one pairs");
+            let r = fit_and_score(&d, n_train, &params, &mut |done, total| {
+                pb.set_length(total as u64);
+                pb.set_position(done as u64);
+            })?;
+            pb.finish_and_clear();
+            println!(
             "{} on {n_train} MNIST images, {backend} backend, C = {}: fit {:.1} s, predict {:.1} s, \
              test accuracy {:.4} on {n_test} images, {} support vectors, memory peak {}",
             kernel_text(r.kernel),
@@ -110,7 +120,11 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport, KsvmError> {
             r.peak_memory_mib
                 .map_or("not reported".into(), |m| format!("{m:.0} MiB"))
         );
-        runs.push(r);
+            if best.as_ref().is_none_or(|b| seconds(&r) < seconds(b)) {
+                best = Some(r);
+            }
+        }
+        runs.extend(best);
     }
     let kernel = runs.first().map(|r| r.kernel);
     let measure = match cfg.task {
@@ -118,7 +132,14 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport, KsvmError> {
         MnistTask::Bench => true,
     };
     let sklearn = match (measure, kernel) {
-        (true, Some(kernel)) => Some(reference(cfg, n_train, kernel)?),
+        (true, Some(kernel)) => {
+            let repeats = if cfg.task == MnistTask::Bench {
+                BENCH_REPEATS
+            } else {
+                1
+            };
+            Some(reference(cfg, n_train, kernel, repeats)?)
+        }
         _ => None,
     };
 
@@ -160,6 +181,7 @@ fn reference(
     cfg: &MnistConfig,
     n_train: usize,
     kernel: ResolvedKernel,
+    repeats: usize,
 ) -> Result<Reference, KsvmError> {
     if let Err(reason) = sklearn::probe(&cfg.python) {
         println!(
@@ -173,18 +195,29 @@ fn reference(
             reason,
         });
     }
-    println!("scikit-learn SVC on the same images (libsvm, one thread)…");
-    let sk = sklearn::run(
-        &cfg.python,
-        &cfg.mnist_dir,
-        n_train,
-        cfg.n_test,
-        cfg.c,
-        kernel,
-    )?;
-    println!(
-        "scikit-learn {} SVC: fit {:.1} s, predict {:.1} s, test accuracy {:.4} on {} images, {} support vectors",
-        sk.sklearn, sk.fit_seconds, sk.predict_seconds, sk.test_accuracy, sk.n_test, sk.n_support
-    );
-    Ok(Reference::Measured(sk))
+    let once = || -> Result<SklearnRun, KsvmError> {
+        println!("scikit-learn SVC on the same images (libsvm, one thread)…");
+        let sk = sklearn::run(
+            &cfg.python,
+            &cfg.mnist_dir,
+            n_train,
+            cfg.n_test,
+            cfg.c,
+            kernel,
+        )?;
+        println!(
+            "scikit-learn {} SVC: fit {:.1} s, predict {:.1} s, test accuracy {:.4} on {} images, {} support vectors",
+            sk.sklearn, sk.fit_seconds, sk.predict_seconds, sk.test_accuracy, sk.n_test, sk.n_support
+        );
+        Ok(sk)
+    };
+    let total = |m: &SklearnRun| m.fit_seconds + m.predict_seconds;
+    let mut best = once()?;
+    for _ in 1..repeats {
+        let sk = once()?;
+        if total(&sk) < total(&best) {
+            best = sk;
+        }
+    }
+    Ok(Reference::Measured(best))
 }
