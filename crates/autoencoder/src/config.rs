@@ -10,6 +10,9 @@ use torch_util::Precision;
 use crate::adam::AdamConfig;
 use crate::AeError;
 
+/// Seeds of the course's protocol (`--full`): --seed, --seed + 1, --seed + 2.
+pub const FULL_SEEDS: u64 = 3;
+
 /// Which autoencoder(s) to train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

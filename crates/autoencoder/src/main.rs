@@ -6,7 +6,7 @@
 //! space and in code space; draw t-SNE maps of pixels and codes.
 //!
 //! The course's protocol is `--full` (500 epochs on 60,000 images, three
-//! seeds); the quick default (20 epochs on 10,000 images) runs in minutes.
+//! seeds); the quick default is 20 epochs on 10,000 images.
 //! The numbers each gives, and whose they are: labs/autoencoder.md.
 //! Outputs: results/autoencoder/metrics.json, training_image.png,
 //! tsne_pixels_vs_codes.png, loss_curves.png,
@@ -15,7 +15,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use autoencoder::config::{PairRule, TrainConfig, TsneConfig};
+use autoencoder::config::{PairRule, TrainConfig, TsneConfig, FULL_SEEDS};
 use autoencoder::ncm::Metric;
 use autoencoder::{lab, LabConfig, Variant};
 use clap::Parser;
@@ -32,18 +32,14 @@ struct Args {
     common: labkit::CommonArgs,
     #[command(flatten)]
     torch: torch_util::TorchArgs,
-    /// The course's protocol: 500 epochs on all 60,000 training images, seeds
-    /// SEED, SEED+1, SEED+2 (unless --seeds)
-    #[arg(long, conflicts_with_all = ["epochs", "n_train"])]
+    #[arg(long, conflicts_with_all = ["epochs", "n_train"], help = help::full())]
     full: bool,
     /// Which autoencoder(s) to train
     #[arg(long, value_enum, default_value_t = Variant::default())]
     variant: Variant,
-    /// Epochs [default: 20; 500 with --full]
-    #[arg(long)]
+    #[arg(long, help = help::epochs())]
     epochs: Option<usize>,
-    /// Training images used, the first N [default: 10000; 60000 with --full]
-    #[arg(long)]
+    #[arg(long, help = help::n_train())]
     n_train: Option<usize>,
     /// Mini-batch size
     #[arg(long, default_value_t = TrainConfig::default().batch_size)]
@@ -66,9 +62,7 @@ struct Args {
     /// the course's, cosine compares unit-length vectors
     #[arg(long, value_enum, default_value_t = Metric::default())]
     ncm: Metric,
-    /// Run N seeds, --seed, --seed + 1, …: one run each, reported as mean ±
-    /// std [default: 3 with --full, else 1]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help = help::seeds())]
     seeds: Option<u64>,
     /// Skip the t-SNE views
     #[arg(long)]
@@ -101,6 +95,43 @@ struct Args {
     /// tf32 (CUDA only) keeps fp32 tensors and uses the tensor cores
     #[arg(long, value_enum, default_value_t = Precision::Fp32)]
     precision: Precision,
+}
+
+/// Help lines whose defaults come from the presets.
+mod help {
+    use autoencoder::config::{TrainConfig, FULL_SEEDS};
+
+    pub fn full() -> String {
+        let f = TrainConfig::full();
+        format!(
+            "The course's protocol: {} epochs on the first {} training images, {FULL_SEEDS} \
+             seeds from --seed (unless --seeds)",
+            f.epochs, f.n_train
+        )
+    }
+
+    pub fn epochs() -> String {
+        format!(
+            "Epochs [default: {}; {} with --full]",
+            TrainConfig::default().epochs,
+            TrainConfig::full().epochs
+        )
+    }
+
+    pub fn n_train() -> String {
+        format!(
+            "Training images used, the first N [default: {}; {} with --full]",
+            TrainConfig::default().n_train,
+            TrainConfig::full().n_train
+        )
+    }
+
+    pub fn seeds() -> String {
+        format!(
+            "Run N seeds, --seed, --seed + 1, …: one run each, reported as mean ± std \
+             [default: {FULL_SEEDS} with --full, else 1]"
+        )
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -175,7 +206,7 @@ fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
     }
     let cfg = LabConfig {
         seeds: {
-            let n = args.seeds.unwrap_or(if args.full { 3 } else { 1 });
+            let n = args.seeds.unwrap_or(if args.full { FULL_SEEDS } else { 1 });
             anyhow::ensure!(n >= 1, "--seeds must be at least 1, got 0");
             (0..n).map(|k| args.common.seed.wrapping_add(k)).collect()
         },

@@ -9,13 +9,8 @@
 //! mean and spread of their accuracy and AP, on the training points and on
 //! fresh points from the same mixture. `--kernel linear` is the course's linear SVM.
 //!
-//! Expect (seed 100): the reference SVM gets 56 of 60 training points right
-//! (accuracy 0.933, AP 0.988) with 46 of the 60 points as support vectors. On
-//! fresh points the two models are level (test accuracy 0.879 vs 0.885 on
-//! gmm(6,2,10), 0.841 vs 0.832 on gmm(10,2,10)); the 100 PTDeep fits take
-//! about 15 s on an idle 2-core CPU (labs/ksvm_wrap.md has the full table).
-//! `ksvm_wrap mnist`: test accuracy 0.9791 with 12,332 support vectors, as
-//! scikit-learn's SVC (0.9792, 12,336); `--sklearn` measures it in the same run.
+//! `ksvm_wrap mnist`: the RBF SVM on MNIST, `--sklearn` with scikit-learn's
+//! SVC on the same images in the same run. What each gives: labs/ksvm_wrap.md.
 //! Outputs: results/ksvm_wrap/metrics.json and surface.png (mnist.json for `mnist`).
 
 use anyhow::Context;

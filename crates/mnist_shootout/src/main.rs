@@ -7,9 +7,8 @@
 //! batch norm — and one comparison table. Data: data/mnist (`./dl setup`).
 //!
 //! Quick mode (default): 20,000 training images, 8 epochs. `--full`: the
-//! course protocol, 60,000 images, 30 epochs. Expect (full): [784,10] about
-//! 0.92 test accuracy, the deeper nets about 0.975–0.98, the RBF SVM 0.979,
-//! an untrained net 0.1. `--bench` times an epoch against PyTorch-Python.
+//! course protocol, 60,000 images, 30 epochs (what each gives:
+//! labs/mnist_shootout.md). `--bench` times an epoch against PyTorch-Python.
 //! Outputs: results/mnist_shootout/ (metrics.json, comparison.md/png, figures).
 
 use clap::Parser;

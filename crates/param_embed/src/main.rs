@@ -5,14 +5,10 @@
 //! score every embedding by the 5-NN accuracy and trustworthiness of held-out
 //! images, with PCA as the baseline.
 //!
-//! Expect (`--full`, the first 5,000 training images; this lab's runs in
-//! labs/param_embed.md): PCA 5-NN ≈ 0.42, trustworthiness ≈ 0.75; over
-//! seeds 100–104, parametric t-SNE 5-NN 0.77 ± 0.04, trustworthiness 0.88 and
-//! parametric UMAP 0.72 ± 0.02 / 0.87 ± 0.02; the hybrid's test accuracy
-//! 0.91–0.92 at every weight while its embedding's 5-NN grows from 0.38
-//! (w = 0) to 0.63 (w = 500) (seed 100).
-//! The quick default (2,000 training + 2,000 held-out images; 20 UMAP and
-//! 10 hybrid epochs) takes about a minute or less on a 2-core CPU.
+//! `--full` is the reference protocol (the first 5,000 training images);
+//! the quick default uses 2,000 training and 2,000 held-out images and fewer
+//! epochs. What each gives, this lab's runs beside the reference library's:
+//! labs/param_embed.md.
 //! Outputs: results/param_embed/metrics.json, pca.png, tsne.png / umap.png
 //! of the training images (+ umap_all.png, the 60,000) / hybrid_grid.png,
 //! and the held-out maps *_held_out.png.
@@ -38,28 +34,19 @@ struct Args {
     common: labkit::CommonArgs,
     #[command(flatten)]
     torch: torch_util::TorchArgs,
-    /// The reference protocol: the first 5,000 training images, held out
-    /// 5,000 (t-SNE, hybrid) or the 10,000 test images (UMAP); UMAP 60
-    /// epochs, hybrid 50
-    #[arg(long, conflicts_with_all = ["n_train", "n_held_out"])]
+    #[arg(long, conflicts_with_all = ["n_train", "n_held_out"], help = help::full())]
     full: bool,
-    /// Training images, the first N [default: 2000; 5000 with --full]
-    #[arg(long)]
+    #[arg(long, help = help::n_train())]
     n_train: Option<usize>,
-    /// Held-out images scored [default: 2000; 5000 or 10000 with --full]
-    #[arg(long)]
+    #[arg(long, help = help::n_held_out())]
     n_held_out: Option<usize>,
-    /// Epochs of the main phase [default: t-SNE 30; UMAP 20, hybrid 10 (60, 50 with --full)]
-    #[arg(long)]
+    #[arg(long, help = help::epochs())]
     epochs: Option<usize>,
-    /// t-SNE perplexity (tsne, hybrid) [default: 30]
-    #[arg(long)]
+    #[arg(long, help = help::perplexity())]
     perplexity: Option<f64>,
-    /// Nearest neighbours of the UMAP graph (umap) [default: 30]
-    #[arg(long)]
+    #[arg(long, help = help::k())]
     k: Option<usize>,
-    /// t-SNE weights of the hybrid sweep (hybrid) [default: 0,5,20,50,100,200,300,500]
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', help = help::weights())]
     weights: Vec<f64>,
     /// Folder with the four MNIST IDX files (raw or .gz)
     #[arg(long, default_value = "data/mnist", value_name = "DIR")]
@@ -80,6 +67,76 @@ struct Args {
     /// peak; writes OUT/bench.json
     #[arg(long)]
     bench: bool,
+}
+
+/// Help lines whose defaults come from the presets, so that `--help` and
+/// the code cannot disagree.
+mod help {
+    use param_embed::config::{Routine, Sizes, QUICK_HYBRID_EPOCHS, QUICK_UMAP_EPOCHS, WEIGHTS};
+    use param_embed::routines::{HybridSpec, TsneSpec, UmapSpec};
+
+    pub fn full() -> String {
+        let (t, u) = (Sizes::full(Routine::Tsne), Sizes::full(Routine::Umap));
+        format!(
+            "The reference protocol: the first {} training images, {} held out (tsne, \
+             hybrid) or {} (umap); umap {} epochs, hybrid {}",
+            t.n_train,
+            t.n_held_out,
+            u.n_held_out,
+            UmapSpec::default().epochs,
+            HybridSpec::default().epochs
+        )
+    }
+
+    pub fn n_train() -> String {
+        format!(
+            "Training images, the first N [default: {}; {} with --full]",
+            Sizes::quick().n_train,
+            Sizes::full(Routine::Tsne).n_train
+        )
+    }
+
+    pub fn n_held_out() -> String {
+        format!(
+            "Held-out images scored [default: {}; with --full {} (tsne, hybrid) or {} (umap)]",
+            Sizes::quick().n_held_out,
+            Sizes::full(Routine::Tsne).n_held_out,
+            Sizes::full(Routine::Umap).n_held_out
+        )
+    }
+
+    pub fn epochs() -> String {
+        format!(
+            "Epochs of the main phase [default: tsne {}; umap {}, hybrid {} ({} and {} with --full)]",
+            TsneSpec::default().epochs,
+            QUICK_UMAP_EPOCHS,
+            QUICK_HYBRID_EPOCHS,
+            UmapSpec::default().epochs,
+            HybridSpec::default().epochs
+        )
+    }
+
+    pub fn perplexity() -> String {
+        format!(
+            "t-SNE perplexity (tsne, hybrid) [default: {}]",
+            TsneSpec::default().perplexity
+        )
+    }
+
+    pub fn k() -> String {
+        format!(
+            "Nearest neighbours of the UMAP graph (umap) [default: {}]",
+            UmapSpec::default().k
+        )
+    }
+
+    pub fn weights() -> String {
+        let w: Vec<String> = WEIGHTS.iter().map(|w| w.to_string()).collect();
+        format!(
+            "t-SNE weights of the hybrid sweep (hybrid) [default: {}]",
+            w.join(",")
+        )
+    }
 }
 
 fn main() -> std::process::ExitCode {
