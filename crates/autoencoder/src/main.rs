@@ -111,18 +111,18 @@ mod help {
     }
 
     pub fn epochs() -> String {
-        format!(
-            "Epochs [default: {}; {} with --full]",
+        labkit::cli::quick_full_help(
+            "Epochs",
             TrainConfig::default().epochs,
-            TrainConfig::full().epochs
+            TrainConfig::full().epochs,
         )
     }
 
     pub fn n_train() -> String {
-        format!(
-            "Training images used, the first N [default: {}; {} with --full]",
+        labkit::cli::quick_full_help(
+            "Training images used, the first N",
             TrainConfig::default().n_train,
-            TrainConfig::full().n_train
+            TrainConfig::full().n_train,
         )
     }
 

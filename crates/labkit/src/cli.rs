@@ -43,6 +43,16 @@ pub fn main<A: clap::Parser>(
     })
 }
 
+/// A help line with a default that `--full` changes:
+/// `"{text} [default: {quick}; {full} with --full]"`.
+pub fn quick_full_help(
+    text: &str,
+    quick: impl std::fmt::Display,
+    full: impl std::fmt::Display,
+) -> String {
+    format!("{text} [default: {quick}; {full} with --full]")
+}
+
 /// `--n-train` for the argument id `n_train` (clap's default long name).
 pub fn flag_of(id: &str) -> String {
     format!("--{}", id.replace('_', "-"))

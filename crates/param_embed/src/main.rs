@@ -89,10 +89,10 @@ mod help {
     }
 
     pub fn n_train() -> String {
-        format!(
-            "Training images, the first N [default: {}; {} with --full]",
+        labkit::cli::quick_full_help(
+            "Training images, the first N",
             Sizes::quick().n_train,
-            Sizes::full(Routine::Tsne).n_train
+            Sizes::full(Routine::Tsne).n_train,
         )
     }
 
