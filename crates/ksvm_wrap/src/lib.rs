@@ -29,7 +29,7 @@ pub mod svm;
 
 pub use error::KsvmError;
 pub use params::{Backend, Gamma, Kernel, KernelKind, KsvmParams, ResolvedKernel, AUTO_SMO_ABOVE};
-pub use svm::KSVMWrap;
+pub use svm::{FitStats, KSVMWrap};
 
 #[cfg(test)]
 mod hidden_tests;

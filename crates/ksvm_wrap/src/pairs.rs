@@ -20,6 +20,9 @@ use crate::KsvmError;
 pub(crate) struct PairFit {
     pub alpha: Vec<f64>,
     pub rho: f64,
+    /// Kernel rows the SMO solver computed (its cache misses); `None` for
+    /// linfa-svm, which does not say.
+    pub kernel_rows: Option<usize>,
 }
 
 /// The training set split by pair: which rows, and which of them are class `b`.
@@ -147,6 +150,7 @@ fn fit_linfa(
     Ok(PairFit {
         alpha: model.alpha,
         rho: model.rho,
+        kernel_rows: None,
     })
 }
 
@@ -209,6 +213,7 @@ fn fit_smo_pairs(
                 PairFit {
                     alpha: sol.coef,
                     rho: sol.rho,
+                    kernel_rows: Some(sol.rows_computed),
                 },
             ))
         })

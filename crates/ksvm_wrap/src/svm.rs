@@ -20,7 +20,7 @@ use ndarray::{s, Array1, Array2, ArrayView2, Axis};
 use tch::{Kind, Tensor};
 
 use crate::ovo::{class_pairs, ovo_scores};
-use crate::pairs::{fit_pairs, PairData};
+use crate::pairs::{fit_pairs, PairData, PairFit};
 use crate::params::{Gamma, Kernel, KsvmParams, ResolvedKernel};
 use crate::KsvmError;
 
@@ -55,6 +55,36 @@ enum Expansion {
     Rbf { gamma: f64 },
     /// Through the hyperplanes `w[[j, p]]` (D × pairs), `w_p = Σ_u coef[u, p] · s_u`.
     Linear { w: Array2<f64> },
+}
+
+/// What the solver did during a fit.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct FitStats {
+    /// Kernel rows the SMO solver computed over all pairs (its cache
+    /// misses); `None` when a pair went to linfa-svm, which does not say.
+    pub kernel_rows: Option<usize>,
+    /// Their floating-point operations: a row of a pair with n points is n
+    /// kernel values, each a D-long dot product (2·D; the exponential and the
+    /// norms are left out).
+    pub kernel_flops: Option<f64>,
+}
+
+impl FitStats {
+    fn of(fits: &[PairFit], rows: &[Vec<usize>], d: usize) -> FitStats {
+        let per_pair: Option<Vec<(usize, usize)>> = fits
+            .iter()
+            .zip(rows)
+            .map(|(f, r)| f.kernel_rows.map(|k| (k, r.len())))
+            .collect();
+        FitStats {
+            kernel_rows: per_pair.as_ref().map(|v| v.iter().map(|&(k, _)| k).sum()),
+            kernel_flops: per_pair.map(|v| {
+                v.iter()
+                    .map(|&(k, n)| 2.0 * d as f64 * n as f64 * k as f64)
+                    .sum()
+            }),
+        }
+    }
 }
 
 /// An N × D f64 array as an f64 CPU tensor (no conversion to f32).
@@ -131,13 +161,38 @@ impl KSVMWrap {
         params: &KsvmParams,
         on_pair: &mut dyn FnMut(usize, usize),
     ) -> Result<Self, KsvmError> {
+        Self::fit_with_stats(x, y, params, on_pair).map(|(model, _)| model)
+    }
+
+    /// Like [`KSVMWrap::fit_with_progress`], also returning what the solver
+    /// did ([`FitStats`], for the benchmark's roofline).
+    pub fn fit_with_stats(
+        x: ArrayView2<f64>,
+        y: &[usize],
+        params: &KsvmParams,
+        on_pair: &mut dyn FnMut(usize, usize),
+    ) -> Result<(Self, FitStats), KsvmError> {
         params.check()?;
         let classes = check_data(x, y)?;
         let kernel = params.kernel.resolve(x)?;
         let pairs = class_pairs(classes.len());
         let data = PairData::new(x, y, &classes, &pairs);
         let fits = fit_pairs(&data, params, kernel, on_pair)?;
+        let stats = FitStats::of(&fits, &data.rows, x.ncols());
+        let model = Self::from_fits(x, params, kernel, classes, pairs, &data, &fits)?;
+        Ok((model, stats))
+    }
 
+    /// The model from every pair's α and ρ: keeps only what prediction needs.
+    fn from_fits(
+        x: ArrayView2<f64>,
+        params: &KsvmParams,
+        kernel: ResolvedKernel,
+        classes: Vec<usize>,
+        pairs: Vec<(usize, usize)>,
+        data: &PairData<'_>,
+        fits: &[PairFit],
+    ) -> Result<Self, KsvmError> {
         // α of every training point in every pair (0 outside the pair).
         let mut alpha = Array2::<f64>::zeros((x.nrows(), pairs.len()));
         let mut rho = Array1::<f64>::zeros(pairs.len());

@@ -9,6 +9,10 @@
 //!    (`<venv>/lib/python3.X/site-packages/torch` → `<venv>/bin/python`);
 //! 3. `python3` on the `PATH`, if it can import torch.
 //!
+//! [`find_paradime_python`] finds the separate environment of the reference
+//! library ParaDime (param_embed's `--bench`): `DL_LABS_PARADIME_PYTHON`, else
+//! the one `./dl setup-paradime` makes beside the torch environment.
+//!
 //! [`TorchPython::run_source`] runs a reference script (usually embedded with
 //! `include_str!`) by piping it to the interpreter's standard input and
 //! returns what it printed.
@@ -21,12 +25,26 @@ use std::process::{Command, Stdio};
 /// The environment variable that names the Python to use.
 pub const PYTHON_ENV: &str = "DL_LABS_PYTHON";
 
+/// The environment variable that names a Python with the reference library
+/// ParaDime (it needs Python 3.10, so it cannot share the torch environment).
+pub const PARADIME_ENV: &str = "DL_LABS_PARADIME_PYTHON";
+
+/// The folder `./dl setup-paradime` makes in the set-up's cache, beside the
+/// torch environment.
+pub const PARADIME_VENV: &str = "paradime-1.1.0";
+
 #[derive(Debug, thiserror::Error)]
 pub enum PyRefError {
     #[error("{PYTHON_ENV}={python} cannot import torch: {reason}")]
     EnvPythonWithoutTorch { python: PathBuf, reason: String },
     #[error("no Python with PyTorch found (tried: {})", describe(.tried))]
     NotFound { tried: Vec<Tried> },
+    #[error(
+        "no Python with the reference library ParaDime (tried: {}); `./dl setup-paradime` \
+         installs it (needs Python 3.10), or set {PARADIME_ENV}",
+        describe(.tried)
+    )]
+    NoParadime { tried: Vec<Tried> },
     #[error("cannot start {python}: {source}")]
     Spawn {
         python: PathBuf,
@@ -103,6 +121,8 @@ pub enum Source {
     LibtorchVenv,
     /// `python3` on the `PATH`.
     Path,
+    /// The set-up's cache folder (`./dl setup-paradime`).
+    Cache,
 }
 
 /// An interpreter that imports torch.
@@ -144,8 +164,14 @@ pub fn reference_python() -> PathBuf {
 
 /// Asks `python` for its torch version; `Err` holds the reason it has none.
 pub fn probe(python: &Path) -> Result<String, String> {
+    probe_importing(python, "torch")
+}
+
+/// Asks `python` to import `modules` (comma-separated, torch among them)
+/// and print torch's version; `Err` holds the reason it cannot.
+fn probe_importing(python: &Path, modules: &str) -> Result<String, String> {
     let out = Command::new(python)
-        .args(["-c", "import torch; print(torch.__version__)"])
+        .args(["-c", &format!("import {modules}; print(torch.__version__)")])
         .stdin(Stdio::null())
         .output()
         .map_err(|e| format!("cannot start it ({e})"))?;
@@ -157,7 +183,7 @@ pub fn probe(python: &Path) -> Result<String, String> {
             .unwrap_or("no message")
             .trim()
             .to_string();
-        return Err(format!("import torch failed ({last})"));
+        return Err(format!("import {modules} failed ({last})"));
     }
     let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
     if version.is_empty() {
@@ -214,6 +240,48 @@ pub fn find_torch_python() -> Result<TorchPython, PyRefError> {
             Err(PyRefError::NotFound { tried })
         }
     }
+}
+
+/// Finds a Python that imports ParaDime and torch: `DL_LABS_PARADIME_PYTHON`
+/// when set (then nothing else is tried), else `<cache>/paradime-1.1.0/bin/python`,
+/// where `<cache>` holds the torch environment behind `LIBTORCH`.
+pub fn find_paradime_python() -> Result<TorchPython, PyRefError> {
+    paradime_python_from(std::env::var_os(PARADIME_ENV), std::env::var_os("LIBTORCH"))
+}
+
+/// [`find_paradime_python`] with the two environment variables given.
+fn paradime_python_from(
+    env: Option<std::ffi::OsString>,
+    libtorch: Option<std::ffi::OsString>,
+) -> Result<TorchPython, PyRefError> {
+    let found = |python: PathBuf, source| {
+        probe_importing(&python, "paradime, torch")
+            .map(|torch_version| TorchPython {
+                python: python.clone(),
+                torch_version,
+                source,
+            })
+            .map_err(|why| Tried { python, why })
+    };
+    if let Some(p) = env.filter(|p| !p.is_empty()) {
+        return found(PathBuf::from(p), Source::Env)
+            .map_err(|t| PyRefError::NoParadime { tried: vec![t] });
+    }
+    let cache_venv = libtorch
+        .and_then(|l| venv_python_of_libtorch(Path::new(&l)))
+        .and_then(|py| Some(py.parent()?.parent()?.parent()?.to_path_buf()))
+        .map(|cache| cache.join(PARADIME_VENV).join("bin").join("python"));
+    let tried = match cache_venv {
+        Some(python) => match found(python, Source::Cache) {
+            Ok(p) => return Ok(p),
+            Err(t) => t,
+        },
+        None => Tried {
+            python: PathBuf::from(format!("<cache>/{PARADIME_VENV}")),
+            why: "LIBTORCH does not point into the set-up's cache".into(),
+        },
+    };
+    Err(PyRefError::NoParadime { tried: vec![tried] })
 }
 
 impl TorchPython {
@@ -290,6 +358,28 @@ mod tests {
             venv_python_of_libtorch(Path::new("/v/lib/python3.11/dist-packages/torch")),
             None
         );
+    }
+
+    #[test]
+    fn paradime_is_looked_for_in_the_env_variable_or_beside_the_torch_venv() {
+        let e = paradime_python_from(Some("/nonexistent/py".into()), None).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("/nonexistent/py") && msg.contains("./dl setup-paradime"),
+            "{msg}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let libtorch = dir
+            .path()
+            .join("torch-2.11.0/lib/python3.11/site-packages/torch");
+        let e = paradime_python_from(None, Some(libtorch.into_os_string())).unwrap_err();
+        let expected = dir.path().join("paradime-1.1.0/bin/python");
+        assert!(
+            e.to_string().contains(&expected.display().to_string()),
+            "{e}"
+        );
+        let e = paradime_python_from(None, Some("/opt/libtorch".into())).unwrap_err();
+        assert!(e.to_string().contains("cache"), "{e}");
     }
 
     #[test]

@@ -254,7 +254,7 @@ def run_one(routine, seed, exact, data, recorder, exact_cache, args):
         recorder.last_time
 
     rec = float("nan")
-    if not exact and len(recorder.graphs) > n_graphs:
+    if not exact and not args.timing_only and len(recorder.graphs) > n_graphs:
         _, (graph, _) = recorder.graphs[-1]
         if k not in exact_cache:
             exact_cache[k] = exact_knn(x_fit, k)
@@ -269,7 +269,8 @@ def run_one(routine, seed, exact, data, recorder, exact_cache, args):
     knn = KNeighborsClassifier(5).fit(emb_fit, y_fit)
     acc = float(knn.score(emb_eval, y_eval))
     t0 = time.perf_counter()
-    trust = float(trustworthiness(x_eval, emb_eval, n_neighbors=5))
+    trust = float("nan") if args.timing_only else \
+        float(trustworthiness(x_eval, emb_eval, n_neighbors=5))
     t_score = time.perf_counter() - t0
 
     losses = [(tp.name, list(tp.loss.history)) for tp in dr.training_phases]
@@ -307,6 +308,12 @@ def main():
                    help="torch CPU threads (default 1)")
     p.add_argument("--all-losses", action="store_true",
                    help="print every epoch's loss, not only first and last")
+    p.add_argument("--timing-only", action="store_true",
+                   help="skip the scores that take long (trustworthiness, "
+                        "recall of the neighbour graph); 5-NN is kept")
+    p.add_argument("--json", action="store_true",
+                   help="end with one line of JSON holding every run "
+                        "(the lab's --bench reads it)")
     p.add_argument("--verbose", action="store_true",
                    help="ParaDime's own log messages")
     args = p.parse_args()
@@ -401,6 +408,14 @@ def main():
               f"5-NN {acc.mean():.4f} ± {sd(acc):.4f}, "
               f"trust. {tr.mean():.4f} ± {sd(tr):.4f}")
     print(f"\ntotal wall time: {time.perf_counter() - t_all:.1f} s")
+    if args.json:
+        import json
+
+        keep = ("routine", "seed", "nn", "k", "acc", "t_knn", "t_rel",
+                "t_train")
+        runs = [{key: res[key] for key in keep} for res in results]
+        print(json.dumps({"versions": versions, "threads": args.threads,
+                          "n_train": args.n_train, "runs": runs}))
 
 
 if __name__ == "__main__":

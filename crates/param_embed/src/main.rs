@@ -62,9 +62,10 @@ struct Args {
     /// slower); tf32 is CUDA only
     #[arg(long, value_enum, default_value_t = torch_util::Precision::Fp32)]
     precision: torch_util::Precision,
-    /// Only time the routine's training (tsne, umap; one seed, the run's
-    /// sizes) with its FLOPs and the share of this device's matrix-product
-    /// peak; writes OUT/bench.json
+    /// Only time the routine (tsne, umap; one seed, the run's sizes, best of
+    /// 3), its training's FLOPs and share of this device's matrix-product
+    /// peak, and the reference library ParaDime in the same run when
+    /// `./dl setup-paradime` has installed it; writes OUT/bench.json
     #[arg(long)]
     bench: bool,
 }
@@ -222,25 +223,44 @@ fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
     if args.bench {
         let b = param_embed::bench::run(&cfg).context("param_embed bench failed")?;
         println!(
-            "{} on {} images, seed {}, {} ({} threads, {}): relations {:.2} s, training {:.2} s",
+            "{} on {} images, seed {}, {} ({} threads, {}), best of {} runs:",
             b.routine,
             b.n_train,
             b.seed,
             b.device,
             b.threads,
             b.precision,
-            b.relation_seconds,
-            b.train_seconds
+            b.runs.len()
         );
+        let line = |who: &str, t: &param_embed::bench::Timing| {
+            println!(
+                "  {who:<18} relations {:>6.2} s + training {:>6.2} s = {:>6.2} s",
+                t.relation_seconds,
+                t.train_seconds,
+                t.total()
+            )
+        };
+        line("ours:", &b.best);
         println!(
-            "training: {:.1} GFLOP, {:.1} GFLOP/s, {:.1} % of a {n}×{n} product's {:.0} GFLOP/s in the same run",
+            "  ours, training: {:.1} GFLOP, {:.1} GFLOP/s, {:.1} % of a {n}×{n} product's {:.0} GFLOP/s in the same run",
             b.roofline.flops / 1e9,
             b.roofline.gflops,
             b.roofline.percent_of_peak,
             b.roofline.peak_gflops,
             n = torch_util::roofline::PEAK_SIZE
         );
-        println!("reference library: {}", b.reference);
+        match &b.reference {
+            param_embed::bench::ReferenceSide::Measured { best, versions, .. } => {
+                line("reference library:", best);
+                println!("  ({})", versions.join(", "));
+                if let Some(r) = b.ratio_total {
+                    println!("  ratio ours / reference (relations + training): {r:.2}×");
+                }
+            }
+            param_embed::bench::ReferenceSide::Unavailable { reason } => {
+                println!("  reference library: not measured: {reason}")
+            }
+        }
         println!("wrote {}", out.join("bench.json").display());
         return Ok(());
     }

@@ -159,6 +159,8 @@ pub struct MnistRun {
     pub predict_seconds: f64,
     pub test_accuracy: f64,
     pub n_support: usize,
+    /// What the solver did (kernel rows and their FLOPs; SMO only).
+    pub fit_stats: crate::FitStats,
     /// Peak resident memory of the process so far (Linux VmHWM), in MiB.
     pub peak_memory_mib: Option<f64>,
 }
@@ -217,7 +219,7 @@ pub fn fit_and_score(
     let x = d.x_train.slice(s![..n, ..]);
     let y = &d.y_train[..n];
     let t0 = Instant::now();
-    let svm = KSVMWrap::fit_with_progress(x, y, params, on_pair)?;
+    let (svm, fit_stats) = KSVMWrap::fit_with_stats(x, y, params, on_pair)?;
     let fit_seconds = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let pred = svm.predict(d.x_test.view())?;
@@ -235,6 +237,7 @@ pub fn fit_and_score(
         predict_seconds,
         test_accuracy,
         n_support: svm.n_support(),
+        fit_stats,
         peak_memory_mib: peak_memory_mib(),
     })
 }

@@ -4,6 +4,7 @@
 //! settings, the Python (for `--sklearn`) and the data have been checked.
 
 use serde::Serialize;
+use torch_util::roofline::{matmul_peak, Roofline, PEAK_SIZE};
 
 use super::sklearn::{self, Reference, SklearnRun};
 use super::{fit_and_score, load, FitTask, MnistConfig, MnistRun, MnistTask, BENCH_REPEATS};
@@ -58,6 +59,10 @@ pub struct MnistReport {
     /// scikit-learn on the same images: `None` when not asked for.
     pub sklearn: Option<Reference>,
     pub ratios: Vec<Ratio>,
+    /// The SMO fit's kernel rows under the fp32 matrix-product peak measured
+    /// in the same run (all cores): `None` for linfa-svm, which does not
+    /// count its kernel rows.
+    pub roofline: Option<Roofline>,
     /// The file written, relative to the output folder.
     pub file: &'static str,
 }
@@ -158,6 +163,23 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport, KsvmError> {
     for r in &ratios {
         println!("{r}");
     }
+    let roofline = runs.first().and_then(|r| {
+        let flops = r.fit_stats.kernel_flops?;
+        let peak = matmul_peak(torch_util::Precision::Fp32, tch::Device::Cpu, PEAK_SIZE, 5);
+        Some(Roofline::new(flops, r.fit_seconds, peak))
+    });
+    if let Some(rl) = &roofline {
+        println!(
+            "SMO fit: {} kernel rows, {:.0} GFLOP of dot products in {:.1} s: {:.1} GFLOP/s, \
+             {:.1} % of a {PEAK_SIZE}×{PEAK_SIZE} fp32 product's {:.0} GFLOP/s in this run",
+            runs[0].fit_stats.kernel_rows.unwrap_or(0),
+            rl.flops / 1e9,
+            rl.seconds,
+            rl.gflops,
+            rl.percent_of_peak,
+            rl.peak_gflops
+        );
+    }
     let file = match cfg.task {
         MnistTask::Fit(_) => "mnist.json",
         MnistTask::Bench => "mnist_bench.json",
@@ -169,6 +191,7 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport, KsvmError> {
         runs,
         sklearn,
         ratios,
+        roofline,
         file,
     };
     let path = labkit::RunDir::create(&cfg.out)?.write_json(file, &report)?;

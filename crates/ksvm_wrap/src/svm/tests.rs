@@ -349,3 +349,39 @@ fn class_scores_need_every_label_below_c() {
         })
     ));
 }
+
+#[test]
+fn fit_stats_count_the_smo_kernel_rows_by_hand() {
+    use crate::pairs::PairFit;
+    use crate::svm::FitStats;
+    let fit = |rows| PairFit {
+        alpha: vec![],
+        rho: 0.0,
+        kernel_rows: rows,
+    };
+    // Two pairs of 3 and 2 points in 4-D; 2 and 1 kernel rows computed:
+    // 2·4·(3·2 + 2·1) = 64 FLOPs.
+    let rows = [vec![0, 1, 2], vec![3, 4]];
+    let s = FitStats::of(&[fit(Some(2)), fit(Some(1))], &rows, 4);
+    assert_eq!(s.kernel_rows, Some(3));
+    assert_eq!(s.kernel_flops, Some(64.0));
+    // One pair from linfa-svm, which does not count: no figure at all.
+    let s = FitStats::of(&[fit(Some(2)), fit(None)], &rows, 4);
+    assert_eq!((s.kernel_rows, s.kernel_flops), (None, None));
+
+    // A real fit: the SMO backend counts, linfa-svm does not.
+    let (x, y) = gmm(5, 3, 3, 30);
+    let smo = KsvmParams {
+        backend: Backend::Smo,
+        ..Default::default()
+    };
+    let (_, s) = KSVMWrap::fit_with_stats(x.view(), &y, &smo, &mut |_, _| {}).unwrap();
+    let k = s.kernel_rows.unwrap();
+    assert!(k >= 3, "every pair computes at least one row, got {k}");
+    let linfa = KsvmParams {
+        backend: Backend::Linfa,
+        ..smo
+    };
+    let (_, s) = KSVMWrap::fit_with_stats(x.view(), &y, &linfa, &mut |_, _| {}).unwrap();
+    assert_eq!(s.kernel_flops, None);
+}
