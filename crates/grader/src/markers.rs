@@ -141,7 +141,7 @@ pub fn splice(
             Fill::Keep => continue,
             Fill::Todo => {
                 // `todo!` formats its literal: braces in the task are doubled.
-                let message = format!("{}: {}{}", r.id, task, GRADED_NOTE)
+                let message = labkit::exit::todo_message(&r.id, &format!("{task}{GRADED_NOTE}"))
                     .replace('{', "{{")
                     .replace('}', "}}");
                 format!("{}todo!({:?})\n", r.indent, message)

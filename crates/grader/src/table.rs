@@ -186,11 +186,9 @@ impl Table {
     }
 }
 
-/// `<crate>.<name>`, both parts non-empty words of letters, digits and `_`.
-pub fn valid_id(id: &str) -> bool {
-    let word = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    matches!(id.split_once('.'), Some((k, n)) if word(k) && word(n))
-}
+/// The exercise-id grammar (`<crate>.<name>`), defined once in labkit, which
+/// reads the ids back from the release's `todo!` messages.
+pub use labkit::exit::valid_id;
 
 /// The folder at or above `start` that holds a `grading.toml`.
 pub fn find_root(start: &Path) -> Result<PathBuf, GraderError> {

@@ -87,13 +87,6 @@ impl FitStats {
     }
 }
 
-/// An N × D f64 array as an f64 CPU tensor (no conversion to f32).
-fn f64_tensor(x: ArrayView2<f64>) -> Tensor {
-    let (n, d) = x.dim();
-    let flat: Vec<f64> = x.iter().copied().collect();
-    Tensor::from_slice(&flat).view([n as i64, d as i64])
-}
-
 /// What linfa treats as a non-zero α (see `Svm::nsupport`).
 fn is_support(alpha: f64) -> bool {
     alpha.abs() > 100.0 * f64::EPSILON
@@ -325,16 +318,16 @@ impl KSVMWrap {
         // −γ‖x − s‖² = −γ‖x‖² − γ‖s‖² + 2γ·x·s: one product with the support
         // vectors scaled by 2γ, added to −γ‖s‖², then in place: −γ‖x‖², a
         // clamp at 0 against rounding (a distance is never negative), exp.
-        let sv_2g = f64_tensor(self.sv.view()) * (2.0 * gamma);
+        let sv_2g = torch_util::to_tensor_f64(self.sv.view(), tch::Device::Cpu) * (2.0 * gamma);
         let sv_term = Tensor::from_slice(&self.sv_sq.to_vec()).unsqueeze(0) * -gamma;
-        let coef = f64_tensor(self.coef.view());
+        let coef = torch_util::to_tensor_f64(self.coef.view(), tch::Device::Cpu);
         let rho = Tensor::from_slice(&self.rho.to_vec()).unsqueeze(0);
         let mut out = Array2::zeros((x.nrows(), self.pairs.len()));
         // Rows in blocks, so that the N × (support vectors) kernel block stays small.
         const BLOCK: usize = 2048;
         for start in (0..x.nrows()).step_by(BLOCK) {
             let end = (start + BLOCK).min(x.nrows());
-            let xb = f64_tensor(x.slice(s![start..end, ..]));
+            let xb = torch_util::to_tensor_f64(x.slice(s![start..end, ..]), tch::Device::Cpu);
             let x_term = (&xb * &xb).sum_dim_intlist(1, true, Kind::Double) * -gamma;
             let mut k = sv_term.addmm(&xb, &sv_2g.tr());
             k += &x_term;

@@ -1,13 +1,17 @@
-//! One rule for flags that do nothing in the chosen mode: every lab binary
-//! refuses them before any work, with a message that names the flag and the
+//! The flags every lab shares ([`CommonArgs`]: `--seed`, `--out`,
+//! `--format`), and one rule for flags that do nothing in the chosen mode:
+//! every lab binary refuses them before any work, with a message that names the flag and the
 //! mode, through [`ModeFlags`].
 //!
 //! A flag counts as given only when it is on the command line (its default
 //! does not), which is why the check needs clap's matches and not only the
 //! parsed struct: `parse` returns both.
 
+use std::path::{Path, PathBuf};
+
 use clap::parser::ValueSource;
 use clap::ArgMatches;
+use serde::Serialize;
 
 /// A flag given in a mode that does not use it.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -155,5 +159,52 @@ mod tests {
             e.to_string(),
             "--epochs does nothing in part 1; leave it out"
         );
+    }
+}
+
+/// The seed every lab uses when `--seed` is not given.
+pub const DEFAULT_SEED: u64 = 100;
+
+/// The default output folder of a lab: `results/<lab>`.
+pub fn default_out(lab: &str) -> PathBuf {
+    Path::new("results").join(lab)
+}
+
+/// Format of the plots a lab writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlotFormat {
+    #[default]
+    Png,
+    Svg,
+}
+
+impl PlotFormat {
+    pub fn ext(self) -> &'static str {
+        match self {
+            PlotFormat::Png => "png",
+            PlotFormat::Svg => "svg",
+        }
+    }
+}
+
+/// The flags every lab binary shares (flatten into its clap struct).
+#[derive(Debug, Clone, clap::Args, Serialize)]
+pub struct CommonArgs {
+    /// Seed of every random choice (data, initial weights, shuffling); saved with the results
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    /// Output folder for metrics.json and plots [default: results/<lab>]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Format of the plots
+    #[arg(long, value_enum, default_value_t = PlotFormat::Png)]
+    pub format: PlotFormat,
+}
+
+impl CommonArgs {
+    /// The output folder: `--out`, or `results/<lab>`.
+    pub fn out_dir(&self, lab: &str) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| default_out(lab))
     }
 }

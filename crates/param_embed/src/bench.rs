@@ -66,7 +66,7 @@ impl Timing {
 }
 
 /// The run with the shortest total of `runs` (`None` when there are none).
-pub fn best(runs: &[Timing]) -> Option<Timing> {
+fn shortest(runs: &[Timing]) -> Option<Timing> {
     runs.iter()
         .copied()
         .min_by(|a, b| a.total().total_cmp(&b.total()))
@@ -175,7 +175,7 @@ pub fn reference(cfg: &LabConfig, n: usize, threads: i32) -> ReferenceSide {
                 train_seconds: r.t_train,
             })
             .collect();
-        let best = best(&runs).ok_or_else(|| format!("{rel} reported no runs"))?;
+        let best = shortest(&runs).ok_or_else(|| format!("{rel} reported no runs"))?;
         Ok(ReferenceSide::Measured {
             python: py.python,
             versions: out.versions,
@@ -196,15 +196,20 @@ pub fn run(cfg: &LabConfig) -> Result<BenchReport, EmbedError> {
     let d = sets(cfg, &mnist.train, &mnist.test)?;
     let (n, input) = d.train_x.dim();
     let mut runs = Vec::with_capacity(BENCH_REPEATS);
-    for _ in 0..BENCH_REPEATS {
-        let mut quiet = |_: &crate::phase::Phase, _: usize, _: f64| {};
-        let fitted = fit_embedding(cfg, d.train_x.view(), &mut quiet)?;
-        runs.push(Timing {
-            relation_seconds: fitted.relation_seconds,
-            train_seconds: fitted.train_seconds,
-        });
-    }
-    let best = best(&runs).expect("BENCH_REPEATS ≥ 1 runs");
+    let (best, _) = labkit::progress::best_of(
+        BENCH_REPEATS,
+        || {
+            let mut quiet = |_: &crate::phase::Phase, _: usize, _: f64| {};
+            let fitted = fit_embedding(cfg, d.train_x.view(), &mut quiet)?;
+            let t = Timing {
+                relation_seconds: fitted.relation_seconds,
+                train_seconds: fitted.train_seconds,
+            };
+            runs.push(t);
+            Ok::<_, EmbedError>(t)
+        },
+        Timing::total,
+    )?;
     let flops = match cfg.routine {
         Routine::Umap => umap_flops(&cfg.umap, n, input),
         _ => tsne_flops(&cfg.tsne, n, input),
@@ -244,8 +249,8 @@ mod tests {
             train_seconds: t,
         };
         let runs = [t(1.0, 5.0), t(2.0, 3.5), t(0.5, 6.0)];
-        assert_eq!(best(&runs).unwrap().total(), 5.5);
-        assert!(best(&[]).is_none());
+        assert_eq!(shortest(&runs).unwrap().total(), 5.5);
+        assert!(shortest(&[]).is_none());
         let text = "versions: paradime 1.1.0\n[tsne seed 1 approx] 5-NN=0.79\n\
             {\"versions\": [\"paradime 1.1.0\"], \"threads\": 2, \"n_train\": 5000, \
             \"runs\": [{\"routine\": \"tsne\", \"seed\": 1, \"nn\": \"approx\", \

@@ -137,6 +137,15 @@ pub fn to_tensor(x: ArrayView2<f64>, device: Device) -> Tensor {
         .to_device(device)
 }
 
+/// An N × D f64 array as an N × D f64 tensor on `device` (no rounding to f32).
+pub fn to_tensor_f64(x: ArrayView2<f64>, device: Device) -> Tensor {
+    let (n, d) = x.dim();
+    let flat: Vec<f64> = x.iter().copied().collect();
+    Tensor::from_slice(&flat)
+        .view([n as i64, d as i64])
+        .to_device(device)
+}
+
 /// An N × D f32 array as a tensor on `device`.
 pub fn to_tensor_f32(x: ArrayView2<f32>, device: Device) -> Tensor {
     let (n, d) = x.dim();
@@ -232,6 +241,15 @@ mod tests {
         ));
         let at = to_tensor(a.t(), Device::Cpu);
         assert_eq!(to_array2(&at).unwrap(), a.t().to_owned());
+        // f64 keeps what f32 would round: 0.1 + 2⁻³⁰ is not an f32.
+        let fine = ndarray::arr2(&[[0.1 + 2f64.powi(-30)], [1.0]]);
+        let t = to_tensor_f64(fine.t(), Device::Cpu);
+        assert_eq!((t.kind(), t.size()), (Kind::Double, vec![1, 2]));
+        assert_eq!(to_array2(&t).unwrap(), fine.t().to_owned());
+        assert_ne!(
+            to_array2(&to_tensor(fine.view(), Device::Cpu)).unwrap(),
+            fine
+        );
     }
 
     #[test]

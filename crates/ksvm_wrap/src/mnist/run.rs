@@ -105,31 +105,33 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport, KsvmError> {
         } else {
             1
         };
-        let mut best: Option<MnistRun> = None;
-        for _ in 0..repeats {
-            let pb = labkit::progress(45, "one-vs-one pairs");
-            let r = fit_and_score(&d, n_train, &params, &mut |done, total| {
-                pb.set_length(total as u64);
-                pb.set_position(done as u64);
-            })?;
-            pb.finish_and_clear();
-            println!(
-            "{} on {n_train} MNIST images, {backend} backend, C = {}: fit {:.1} s, predict {:.1} s, \
-             test accuracy {:.4} on {n_test} images, {} support vectors, memory peak {}",
-            kernel_text(r.kernel),
-            cfg.c,
-            r.fit_seconds,
-            r.predict_seconds,
-            r.test_accuracy,
-            r.n_support,
-            r.peak_memory_mib
-                .map_or("not reported".into(), |m| format!("{m:.0} MiB"))
-        );
-            if best.as_ref().is_none_or(|b| seconds(&r) < seconds(b)) {
-                best = Some(r);
-            }
-        }
-        runs.extend(best);
+        let (best, _) = labkit::progress::best_of(
+            repeats,
+            || {
+                let pb = labkit::progress(45, "one-vs-one pairs");
+                let r = fit_and_score(&d, n_train, &params, &mut |done, total| {
+                    pb.set_length(total as u64);
+                    pb.set_position(done as u64);
+                })?;
+                pb.finish_and_clear();
+                println!(
+                    "{} on {n_train} MNIST images, {backend} backend, C = {}: fit {:.1} s, \
+                     predict {:.1} s, test accuracy {:.4} on {n_test} images, {} support vectors, \
+                     memory peak {}",
+                    kernel_text(r.kernel),
+                    cfg.c,
+                    r.fit_seconds,
+                    r.predict_seconds,
+                    r.test_accuracy,
+                    r.n_support,
+                    r.peak_memory_mib
+                        .map_or("not reported".into(), |m| format!("{m:.0} MiB"))
+                );
+                Ok::<_, KsvmError>(r)
+            },
+            seconds,
+        )?;
+        runs.push(best);
     }
     let kernel = runs.first().map(|r| r.kernel);
     let measure = match cfg.task {
@@ -235,12 +237,6 @@ fn reference(
         Ok(sk)
     };
     let total = |m: &SklearnRun| m.fit_seconds + m.predict_seconds;
-    let mut best = once()?;
-    for _ in 1..repeats {
-        let sk = once()?;
-        if total(&sk) < total(&best) {
-            best = sk;
-        }
-    }
+    let (best, _) = labkit::progress::best_of(repeats, once, total)?;
     Ok(Reference::Measured(best))
 }
