@@ -56,32 +56,62 @@ impl Pca {
     }
 }
 
-/// y ← M y for M = (I + D^(−1/2) W D^(−1/2)) / 2, column by column.
-fn apply_shifted(w: &Sparse, inv_sqrt_deg: &[f64], y: &Array2<f64>) -> Array2<f64> {
-    let mut out = y * 0.5;
-    for i in 0..w.n {
-        for (j, v) in w.row(i) {
-            let s = 0.5 * v * inv_sqrt_deg[i] * inv_sqrt_deg[j];
-            for c in 0..y.ncols() {
-                out[[i, c]] += s * y[[j, c]];
-            }
-        }
-    }
-    out
+/// M = (I + D^(−1/2) W D^(−1/2)) / 2 without its diagonal ½: W's pattern
+/// with every weight scaled once, `0.5 · w_ij / √(d_i d_j)`.
+struct Shifted<'a> {
+    w: &'a Sparse,
+    scaled: Vec<f64>,
 }
 
-/// Orthonormal columns (modified Gram–Schmidt), after removing `v0`.
+impl<'a> Shifted<'a> {
+    fn new(w: &'a Sparse, inv_sqrt_deg: &[f64]) -> Shifted<'a> {
+        let mut scaled = Vec::with_capacity(w.nnz());
+        for i in 0..w.n {
+            for (j, v) in w.row(i) {
+                scaled.push(0.5 * v * inv_sqrt_deg[i] * inv_sqrt_deg[j]);
+            }
+        }
+        Shifted { w, scaled }
+    }
+
+    /// y ← M y: each row of the result is ½ y_i plus its neighbours' rows,
+    /// scaled, added in the order of W's row (contiguous rows of `y`).
+    fn apply(&self, y: &Array2<f64>) -> Array2<f64> {
+        let b = y.ncols();
+        let y = y.as_standard_layout();
+        let ys = y.as_slice().expect("standard layout");
+        let mut out = &y * 0.5;
+        let o = out.as_slice_mut().expect("a new array is contiguous");
+        for i in 0..self.w.n {
+            let oi = &mut o[i * b..(i + 1) * b];
+            for k in self.w.indptr[i]..self.w.indptr[i + 1] {
+                let (j, s) = (self.w.indices[k], self.scaled[k]);
+                for (o, &v) in oi.iter_mut().zip(&ys[j * b..(j + 1) * b]) {
+                    *o += s * v;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Orthonormal columns (modified Gram–Schmidt), after removing `v0`; the
+/// columns are worked on as contiguous rows of the transpose.
 fn orthonormalize(y: &mut Array2<f64>, v0: &Array1<f64>) {
-    for c in 0..y.ncols() {
-        let mut col = y.column(c).to_owned();
-        col -= &(v0 * v0.dot(&col));
-        for p in 0..c {
-            let prev = y.column(p).to_owned();
-            col -= &(&prev * prev.dot(&col));
+    let mut cols = y.t().as_standard_layout().into_owned();
+    for c in 0..cols.nrows() {
+        let (done, mut rest) = cols.view_mut().split_at(Axis(0), c);
+        let mut col = rest.row_mut(0);
+        let d = v0.dot(&col);
+        col.zip_mut_with(v0, |x, &v| *x -= v * d);
+        for prev in done.rows() {
+            let d = prev.dot(&col);
+            col.zip_mut_with(&prev, |x, &v| *x -= v * d);
         }
         let norm = col.dot(&col).sqrt().max(1e-300);
-        y.column_mut(c).assign(&(col / norm));
+        col.mapv_inplace(|x| x / norm);
     }
+    y.assign(&cols.t());
 }
 
 /// UMAP's spectral layout of a symmetric graph: the `dims` smallest
@@ -123,12 +153,13 @@ pub fn spectral(
         ((h >> 11) as f64 / (1u64 << 53) as f64) - 0.5
     });
     orthonormalize(&mut y, &v0);
+    let m = Shifted::new(w, &inv_sqrt);
     for _ in 0..iters {
-        y = apply_shifted(w, &inv_sqrt, &y);
+        y = m.apply(&y);
         orthonormalize(&mut y, &v0);
     }
     // Rayleigh–Ritz: eigenvectors of the small Yᵀ M Y, largest first.
-    let my = apply_shifted(w, &inv_sqrt, &y);
+    let my = m.apply(&y);
     let h = y.t().dot(&my);
     let flat: Vec<f64> = h.iter().copied().collect();
     let ht = Tensor::from_slice(&flat).view([block as i64, block as i64]);
@@ -147,4 +178,71 @@ pub fn spectral(
         col.mapv_inplace(|v| (v - m) / sd);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The former y ← M y, entry by entry, for comparison.
+    fn apply_by_entries(w: &Sparse, inv_sqrt_deg: &[f64], y: &Array2<f64>) -> Array2<f64> {
+        let mut out = y * 0.5;
+        for i in 0..w.n {
+            for (j, v) in w.row(i) {
+                let s = 0.5 * v * inv_sqrt_deg[i] * inv_sqrt_deg[j];
+                for c in 0..y.ncols() {
+                    out[[i, c]] += s * y[[j, c]];
+                }
+            }
+        }
+        out
+    }
+
+    /// The former Gram–Schmidt on owned column copies, for comparison.
+    fn orthonormalize_by_copies(y: &mut Array2<f64>, v0: &Array1<f64>) {
+        for c in 0..y.ncols() {
+            let mut col = y.column(c).to_owned();
+            col -= &(v0 * v0.dot(&col));
+            for p in 0..c {
+                let prev = y.column(p).to_owned();
+                col -= &(&prev * prev.dot(&col));
+            }
+            let norm = col.dot(&col).sqrt().max(1e-300);
+            y.column_mut(c).assign(&(col / norm));
+        }
+    }
+
+    #[test]
+    fn the_spectral_steps_give_the_same_bits_as_the_entrywise_ones() {
+        // A ring of 40 points, each joined to its 3 neighbours on either side.
+        let n = 40;
+        let mut t = Vec::new();
+        for i in 0..n {
+            for k in 1..=3 {
+                let w = 1.0 / (k as f64 + 0.3 * (i % 5) as f64);
+                t.push((i, (i + k) % n, w));
+                t.push(((i + k) % n, i, w));
+            }
+        }
+        let w = Sparse::from_triplets(n, t);
+        let deg: Vec<f64> = (0..n).map(|i| w.row(i).map(|(_, v)| v).sum()).collect();
+        let inv: Vec<f64> = deg.iter().map(|d| 1.0 / d.sqrt()).collect();
+        let y = Array2::from_shape_fn((n, 5), |(i, c)| ((i * 7 + c * 13) % 11) as f64 - 5.0);
+        assert_eq!(
+            Shifted::new(&w, &inv).apply(&y),
+            apply_by_entries(&w, &inv, &y)
+        );
+        let mut v0 = Array1::from_iter(deg.iter().map(|d| d.sqrt()));
+        v0 /= v0.dot(&v0).sqrt();
+        let (mut a, mut b) = (y.clone(), y);
+        orthonormalize(&mut a, &v0);
+        orthonormalize_by_copies(&mut b, &v0);
+        assert_eq!(a, b);
+        let gram = a.t().dot(&a);
+        for ((r, c), &g) in gram.indexed_iter() {
+            let want = if r == c { 1.0 } else { 0.0 };
+            assert!((g - want).abs() < 1e-12, "({r}, {c}): {g}");
+        }
+        assert!(a.t().dot(&v0).iter().all(|d| d.abs() < 1e-12));
+    }
 }
