@@ -1,6 +1,7 @@
 //! The workspace's shape, checked: every lab stands on one floor above the
-//! shared crates, no lab reaches into another lab's runner, and no crate has
-//! a cycle between its source files.
+//! shared crates, no lab reaches into another lab's runner, no crate has
+//! a cycle between its source files, and libraries do not print (binaries
+//! and labkit's reporter do).
 //!
 //! `./dl graph` draws the same crate graph as a picture.
 
@@ -116,6 +117,113 @@ fn no_lab_uses_another_labs_runner() {
     }
     assert!(all.contains(&"pt_deep".to_string()));
     assert!(bad.is_empty(), "{bad:?}");
+}
+
+/// Crates allowed to print from library code: labkit is the reporter the
+/// others print through; torch_build's output is cargo's build directives.
+const PRINTERS: [&str; 2] = ["labkit", "torch_build"];
+
+/// `text` with every item marked `#[cfg(test)]` blanked (its lines kept,
+/// empty): the attribute's item runs to its first `;` or to the `}` that
+/// closes its first `{` (braces counted naively, which format strings keep
+/// balanced).
+fn without_tests(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("#[cfg(test)]") {
+        out.push_str(&rest[..at]);
+        let item = &rest[at..];
+        let mut depth = 0usize;
+        let mut end = item.len();
+        for (i, c) in item.char_indices() {
+            match c {
+                ';' if depth == 0 => {
+                    end = i + 1;
+                    break;
+                }
+                '{' => depth += 1,
+                '}' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        end = i + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.extend(item[..end].chars().filter(|&c| c == '\n'));
+        rest = &item[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `(line, macro)` of every printing macro in `text` outside its
+/// `#[cfg(test)]` items (tests may print), comment lines left out.
+fn prints_in(text: &str) -> Vec<(usize, &'static str)> {
+    let code = without_tests(text);
+    let mut found = Vec::new();
+    for (k, line) in code.lines().enumerate() {
+        if line.trim_start().starts_with("//") {
+            continue;
+        }
+        for mac in ["println!", "print!", "eprintln!", "eprint!", "dbg!"] {
+            let hit = line.match_indices(mac).any(|(at, _)| {
+                !line[..at]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_')
+            });
+            if hit {
+                found.push((k + 1, mac));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn libraries_do_not_print() {
+    let mut bad = Vec::new();
+    for krate in crates() {
+        if PRINTERS.contains(&krate.as_str()) {
+            continue;
+        }
+        let src = root().join("crates").join(&krate).join("src");
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        for f in files {
+            let rel = f.strip_prefix(&src).unwrap();
+            let binary = rel == Path::new("main.rs") || rel.starts_with("bin");
+            let test_file = rel
+                .file_name()
+                .is_some_and(|n| n == "tests.rs" || n == "hidden_tests.rs");
+            if binary || test_file {
+                continue;
+            }
+            let text = std::fs::read_to_string(&f).unwrap();
+            for (line, mac) in prints_in(&text) {
+                let shown = f.strip_prefix(root()).unwrap_or(&f);
+                bad.push(format!("{}:{line}: {mac}", shown.display()));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "library code prints; report through labkit::say! / labkit::note! instead: {bad:#?}"
+    );
+}
+
+#[test]
+fn prints_in_finds_macros_outside_tests_and_comments() {
+    let text = "fn a() {\n    println!(\"x\");\n    // println!(\"doc\")\n    labkit::say!(\"y\");\n    \
+                eprint!(\"z\");\n}\n#[cfg(test)]\nmod tests {\n fn t() { println!(\"{}\", 1); }\n}\n\
+                #[cfg(test)]\nmod more;\nfn after() { dbg!(1); }\n";
+    assert_eq!(
+        prints_in(text),
+        [(2, "println!"), (5, "eprint!"), (13, "dbg!")]
+    );
 }
 
 /// The first path segment after each `crate::` (also inside `use crate::{…}`).

@@ -145,7 +145,7 @@ pub fn run_lab(cfg: &LabConfig) -> Result<LabReport, Fcann2Error> {
         pb.set_position(i as u64);
         pb.set_message(format!("loss {loss:.5}"));
         if i >= next_print || (i == 1 && cfg.print_lines > 0) {
-            pb.suspend(|| println!("iter {i:>8}  loss {loss:.6}"));
+            pb.suspend(|| labkit::say!("iter {i:>8}  loss {loss:.6}"));
             if i >= next_print {
                 next_print = (i / print_every + 1) * print_every;
             }

@@ -187,7 +187,7 @@ pub fn grade_class(
     let mut done_list = Vec::new();
     for (k, (sub, student)) in roster.iter().enumerate() {
         if opts.verbose {
-            eprintln!("\n== {}/{}: {student}", k + 1, roster.len());
+            labkit::note!("\n== {}/{}: {student}", k + 1, roster.len());
         }
         let (g, done) = grade_entry(reference, sub, student, out, opts)?;
         if opts.verbose {
@@ -196,7 +196,7 @@ pub fn grade_class(
             } else {
                 ""
             };
-            eprintln!(
+            labkit::note!(
                 "   {student}: {}/{}{what}",
                 points(g.points),
                 points(g.max_points)

@@ -608,7 +608,7 @@ pub fn export_stage(
             None => Fill::Todo,
         };
     if opts.verbose {
-        eprintln!(
+        labkit::note!(
             "grade: exporting the reference with the submission's exercises into {}",
             ws.display()
         );
@@ -655,7 +655,7 @@ pub fn build_stage(
     opts: &GradeOptions,
 ) -> Result<(Vec<Executable>, Vec<CrateBuild>), GraderError> {
     if opts.verbose {
-        eprintln!("grade: building the tests of {} …", crates.join(", "));
+        labkit::note!("grade: building the tests of {} …", crates.join(", "));
     }
     let writable: Vec<&Path> = p.writable.iter().map(PathBuf::as_path).collect();
     let built = build_tests(
@@ -717,7 +717,7 @@ pub fn run_stage(
         }
     }
     if opts.verbose {
-        eprintln!(
+        labkit::note!(
             "grade: running {} tests, {} at a time …",
             jobs.len(),
             opts.jobs.max(1)

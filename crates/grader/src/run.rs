@@ -268,7 +268,7 @@ pub fn run_all(
                 Outcome::TimedOut => "TIMED OUT",
                 Outcome::NotRun => "not run",
             };
-            eprintln!("  {} {} … {mark}", r.krate, r.name);
+            labkit::note!("  {} {} … {mark}", r.krate, r.name);
         }
         if let Ok(mut v) = results.lock() {
             v.push((k, r));

@@ -1,9 +1,43 @@
 //! What a run shows while it works and when it is done: progress bars on
-//! stderr, durations, plain-text tables, and the best of a few timed runs.
+//! stderr, report lines, durations, plain-text tables, and the best of a few
+//! timed runs.
+//!
+//! This module is the reporter of the libraries: a lab's library never
+//! prints by itself (`tests/layering.rs` checks it). It reports through
+//! [`say!`](crate::say) (a line of the run's report, on stdout) and
+//! [`note!`](crate::note) (a note or warning, on stderr); its binary prints
+//! what it likes.
 
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
+
+/// Writes one line of a run's report to stdout; [`say!`](crate::say) formats it.
+pub fn say_line(line: &str) {
+    println!("{line}");
+}
+
+/// Writes one note (a warning, a step of a long job) to stderr;
+/// [`note!`](crate::note) formats it.
+pub fn note_line(line: &str) {
+    eprintln!("{line}");
+}
+
+/// A line of a run's report, on stdout: `labkit::say!("loss {l:.4}")`.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::progress::say_line(&format!($($arg)*))
+    };
+}
+
+/// A note or warning, on stderr: `labkit::note!("warning: {w}")`.
+#[macro_export]
+macro_rules! note {
+    ($($arg:tt)*) => {
+        $crate::progress::note_line(&format!($($arg)*))
+    };
+}
 
 /// A progress bar on stderr for `len` steps; hidden when stderr is not a terminal
 /// or when `DL_LABS_NO_PROGRESS` is set.

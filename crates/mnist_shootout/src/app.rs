@@ -96,12 +96,12 @@ pub fn run(p: &Params) -> Result<Report, ShootoutError> {
     let device = p.device.resolve()?;
     let cfg = p.config(device)?;
     let plan = assignment::plan(&p.only);
-    println!("{}", torch_util::device_report(device));
+    labkit::say!("{}", torch_util::device_report(device));
     if let Some(w) = torch_util::roofline::speed_vs_fp32(cfg.precision, device).warning() {
-        eprintln!("warning: {w}");
+        labkit::note!("warning: {w}");
     }
     let data = Dataset::load(&p.mnist_dir, cfg.n_train, cfg.n_test, device)?;
-    println!(
+    labkit::say!(
         "MNIST: {} training, {} test images from {}",
         data.train.len(),
         data.test.len(),
@@ -111,15 +111,15 @@ pub fn run(p: &Params) -> Result<Report, ShootoutError> {
         && !p.only.is_empty()
         && !p.only.contains(&Assignment::Configs)
     {
-        println!("train_mb trains the configuration configs chooses: running configs first");
+        labkit::say!("train_mb trains the configuration configs chooses: running configs first");
     }
-    println!(
+    labkit::say!(
         "{:?} mode: {} training images, {} epochs, batch {}, seed {}; RBF SVM on {} training images",
         cfg.mode, cfg.n_train, cfg.epochs, cfg.batch, cfg.seed, cfg.svm_train
     );
     let report = shootout::run(&cfg, &data, &plan)?;
-    println!("\n{}", comparison_markdown(&report));
-    println!(
+    labkit::say!("\n{}", comparison_markdown(&report));
+    labkit::say!(
         "total {}; wrote {}/metrics.json, comparison.md and the figures",
         labkit::fmt_duration(std::time::Duration::from_secs_f64(report.total_seconds)),
         cfg.out.display()
@@ -148,18 +148,18 @@ pub fn bench(p: &BenchParams) -> Result<BenchReport, ShootoutError> {
         Err(e @ labkit::pyref::PyRefError::NotFound { .. }) => Err(e.to_string()),
         Err(e) => return Err(e.into()),
     };
-    println!("{}", torch_util::device_report(device));
+    labkit::say!("{}", torch_util::device_report(device));
     let data = Dataset::load(&p.mnist_dir, 60_000, 1, device)?;
-    println!(
+    labkit::say!(
         "[784,100,10], Adam, batch 100, {} images on {}, libtorch threads: {threads}; best of {} epochs after a warm-up",
         data.train.len(),
         torch_util::device_name(device),
         bench::TIMED_EPOCHS
     );
     let ours = bench::ours(&data.train, p.seed)?;
-    println!("  ours (tch):      {:.3} s per epoch", ours.best);
+    labkit::say!("  ours (tch):      {:.3} s per epoch", ours.best);
     let roofline = bench::roofline(&ours, data.train.len(), device);
-    println!(
+    labkit::say!(
         "  ours: {:.1} GFLOP/s, {:.1} % of this device's fp32 peak ({:.0} GFLOP/s, a {n}×{n} product, same threads)",
         roofline.gflops,
         roofline.percent_of_peak,
@@ -168,8 +168,8 @@ pub fn bench(p: &BenchParams) -> Result<BenchReport, ShootoutError> {
     );
     let bf16_probe = torch_util::roofline::speed_vs_fp32(torch_util::Precision::Bf16, device);
     match bf16_probe.warning() {
-        Some(w) => println!("  bf16 not timed: {w}"),
-        None => println!(
+        Some(w) => labkit::say!("  bf16 not timed: {w}"),
+        None => labkit::say!(
             "  bf16 not timed: its products run {:.1}× as fast as fp32's here; the epoch is timed in fp32 only",
             bf16_probe.speedup()
         ),
@@ -185,17 +185,17 @@ pub fn bench(p: &BenchParams) -> Result<BenchReport, ShootoutError> {
             python,
             ..
         } => {
-            println!(
+            labkit::say!(
                 "  PyTorch-Python:  {:.3} s per epoch (torch {torch}, {})",
                 side.best,
                 python.display()
             );
             let r = ours.best / side.best;
-            println!("  ratio ours / PyTorch-Python: {r:.2}×");
+            labkit::say!("  ratio ours / PyTorch-Python: {r:.2}×");
             Some(r)
         }
         PythonSide::Unavailable { reason } => {
-            println!("  PyTorch-Python:  not measured: {reason}; set DL_LABS_PYTHON to a Python with torch, or run through cargo");
+            labkit::say!("  PyTorch-Python:  not measured: {reason}; set DL_LABS_PYTHON to a Python with torch, or run through cargo");
             None
         }
     };
@@ -213,6 +213,6 @@ pub fn bench(p: &BenchParams) -> Result<BenchReport, ShootoutError> {
         bf16_probe,
     };
     let path = RunDir::create(&p.out)?.write_json("bench.json", &report)?;
-    println!("wrote {}", path.display());
+    labkit::say!("wrote {}", path.display());
     Ok(report)
 }

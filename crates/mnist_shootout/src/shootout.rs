@@ -64,7 +64,7 @@ pub fn run(
                 results.batchnorm = Some(Timed::new(batchnorm::run(&mut cx)?, t0, cfg))
             }
         }
-        eprintln!(
+        labkit::note!(
             "  {:<15} done in {}",
             a.name(),
             labkit::fmt_duration(t0.elapsed())

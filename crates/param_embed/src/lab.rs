@@ -211,9 +211,10 @@ pub fn run_lab(cfg: &LabConfig) -> Result<Value, EmbedError> {
         ph.view(),
         &d.held_y,
     )?;
-    println!(
+    labkit::say!(
         "PCA baseline: 5-NN {:.4}, trustworthiness {:.4}",
-        pca_q.knn5, pca_q.trustworthiness
+        pca_q.knn5,
+        pca_q.trustworthiness
     );
     let mut bars = Bars::default();
     let mut on_epoch = |p: &Phase, e: usize, l: f64| bars.on_epoch(p, e, l);
@@ -268,12 +269,15 @@ pub fn run_lab(cfg: &LabConfig) -> Result<Value, EmbedError> {
             m["relation_seconds"] = json!(f.relation_seconds);
             m["train_seconds"] = json!(f.train_seconds);
             m["n_params"] = json!(f.net.n_params());
-            println!(
+            labkit::say!(
                 "{title}: 5-NN {:.4}, trustworthiness {:.4}; relations {:.1} s, training {:.1} s",
-                q.knn5, q.trustworthiness, f.relation_seconds, f.train_seconds
+                q.knn5,
+                q.trustworthiness,
+                f.relation_seconds,
+                f.train_seconds
             );
             for log in &f.logs {
-                print!("{}", loss_lines(name, &log.name, log));
+                labkit::say!("{}", loss_lines(name, &log.name, log).trim_end());
             }
             if cfg.routine == Routine::Umap && cfg.sizes.embed_all {
                 // as the course: the trained net applied to all 60,000
@@ -394,10 +398,13 @@ fn hybrid_sweep(
                     accuracy(&f.net.apply(d.train_x.view(), Head::Classify)?, &d.train_y);
                 let test_acc = accuracy(&f.net.apply(d.held_x.view(), Head::Classify)?, &d.held_y);
                 let (tr, _, q) = embed_quality(&f, d, cfg)?;
-                println!("w = {w:>5}: train accuracy {train_acc:.4}, test {test_acc:.4}; embedding 5-NN {:.4}, trustworthiness {:.4} ({:.1} s)",
+                labkit::say!("w = {w:>5}: train accuracy {train_acc:.4}, test {test_acc:.4}; embedding 5-NN {:.4}, trustworthiness {:.4} ({:.1} s)",
             q.knn5, q.trustworthiness, f.train_seconds);
                 if let Some(log) = f.logs.first() {
-                    print!("{}", loss_lines("hybrid", &format!("w = {w}"), log));
+                    labkit::say!(
+                        "{}",
+                        loss_lines("hybrid", &format!("w = {w}"), log).trim_end()
+                    );
                 }
                 rows.push(
                     json!({ "weight": w, "train_accuracy": train_acc, "test_accuracy": test_acc,

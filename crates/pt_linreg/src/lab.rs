@@ -142,43 +142,45 @@ pub fn run_lab(cfg: &LabConfig) -> Result<LabReport, LinregError> {
     );
 
     let (p1, p2) = (cfg.two_point_params(), cfg.n_point_params());
-    println!(
+    labkit::say!(
         "1) y = a·x + b through (1, 3) and (2, 5), lr {}, {} steps; start a = {:.4}, b = {:.4} (seed {})",
         cfg.lr, p1.steps, start.0, start.1, cfg.seed
     );
-    println!("{}", step_header());
+    labkit::say!("{}", step_header());
     let (x1, y1) = TWO_POINTS;
     let two_points = fit_line(&x1, &y1, start, &p1, cfg.device, |s| {
         if s.step % cfg.print_every == 0 || s.step + 1 == p1.steps {
-            println!("{}", step_line(s));
+            labkit::say!("{}", step_line(s));
         }
     })?;
-    println!(
+    labkit::say!(
         "after {} steps: a = {:.4}, b = {:.4}, loss = {:.2e} (exact: a = 2, b = 1); max |autograd − hand| = {:.1e}\n",
         p1.steps, two_points.a, two_points.b, two_points.loss, two_points.max_grad_diff
     );
 
     let (xn, yn) = noisy_line(cfg.n, TRUE_LINE.0, TRUE_LINE.1, NOISE, &mut rng);
     let ls = least_squares(&xn, &yn)?;
-    println!(
+    labkit::say!(
         "2) {} noisy points around y = 2x + 1 (noise σ {NOISE}), mean loss, {} steps (every {}th printed)",
         cfg.n,
         p2.steps,
         p2.steps.div_ceil(10)
     );
-    println!("{}", step_header());
+    labkit::say!("{}", step_header());
     let every_n = p2.steps.div_ceil(10);
     let fit_n = fit_line(&xn, &yn, start, &p2, cfg.device, |s| {
         if s.step % every_n == 0 || s.step + 1 == p2.steps {
-            println!("{}", step_line(s));
+            labkit::say!("{}", step_line(s));
         }
     })?;
-    println!(
+    labkit::say!(
         "   gradient descent: a = {:.4}, b = {:.4}, loss = {:.4}",
-        fit_n.a, fit_n.b, fit_n.loss
+        fit_n.a,
+        fit_n.b,
+        fit_n.loss
     );
-    println!("   least squares:    a = {:.4}, b = {:.4}", ls.0, ls.1);
-    println!("   max |autograd − hand| = {:.1e}", fit_n.max_grad_diff);
+    labkit::say!("   least squares:    a = {:.4}, b = {:.4}", ls.0, ls.1);
+    labkit::say!("   max |autograd − hand| = {:.1e}", fit_n.max_grad_diff);
 
     let dir = RunDir::create(&cfg.out)?;
     let ext = cfg.format.ext();

@@ -151,11 +151,11 @@ fn train_one(
         .div_ceil(p.log_every)
         * p.log_every;
     if print && cfg.print_lines > 0 {
-        println!("PTLogreg(2, {c}), λ = {lambda}: training");
+        labkit::say!("PTLogreg(2, {c}), λ = {lambda}: training");
     }
     let fitted = fit(x.view(), y, c, &spec, |i, loss| {
         if print && cfg.print_lines > 0 && (i == 1 || i % every == 0 || i == p.niter) {
-            println!("  iter {i:>6}  loss {loss:.6}");
+            labkit::say!("  iter {i:>6}  loss {loss:.6}");
         }
     })?;
     Ok(Trained {

@@ -114,7 +114,7 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport, KsvmError> {
                     pb.set_position(done as u64);
                 })?;
                 pb.finish_and_clear();
-                println!(
+                labkit::say!(
                     "{} on {n_train} MNIST images, {backend} backend, C = {}: fit {:.1} s, \
                      predict {:.1} s, test accuracy {:.4} on {n_test} images, {} support vectors, \
                      memory peak {}",
@@ -163,7 +163,7 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport, KsvmError> {
         ));
     }
     for r in &ratios {
-        println!("{r}");
+        labkit::say!("{r}");
     }
     let roofline = runs.first().and_then(|r| {
         let flops = r.fit_stats.kernel_flops?;
@@ -171,7 +171,7 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport, KsvmError> {
         Some(Roofline::new(flops, r.fit_seconds, peak))
     });
     if let Some(rl) = &roofline {
-        println!(
+        labkit::say!(
             "SMO fit: {} kernel rows, {:.0} GFLOP of dot products in {:.1} s: {:.1} GFLOP/s, \
              {:.1} % of a {PEAK_SIZE}×{PEAK_SIZE} fp32 product's {:.0} GFLOP/s in this run",
             runs[0].fit_stats.kernel_rows.unwrap_or(0),
@@ -197,7 +197,7 @@ pub fn run(cfg: &MnistConfig) -> Result<MnistReport, KsvmError> {
         file,
     };
     let path = labkit::RunDir::create(&cfg.out)?.write_json(file, &report)?;
-    println!("wrote {}", path.display());
+    labkit::say!("wrote {}", path.display());
     Ok(report)
 }
 
@@ -209,7 +209,7 @@ fn reference(
     repeats: usize,
 ) -> Result<Reference, KsvmError> {
     if let Err(reason) = sklearn::probe(&cfg.python) {
-        println!(
+        labkit::say!(
             "scikit-learn: not measured: {} cannot import it ({reason}). Only our figures are \
              printed; to compare in the same run: `{} -m pip install scikit-learn`, or --python PATH.",
             cfg.python.display(),
@@ -221,7 +221,7 @@ fn reference(
         });
     }
     let once = || -> Result<SklearnRun, KsvmError> {
-        println!("scikit-learn SVC on the same images (libsvm, one thread)…");
+        labkit::say!("scikit-learn SVC on the same images (libsvm, one thread)…");
         let sk = sklearn::run(
             &cfg.python,
             &cfg.mnist_dir,
@@ -230,7 +230,7 @@ fn reference(
             cfg.c,
             kernel,
         )?;
-        println!(
+        labkit::say!(
             "scikit-learn {} SVC: fit {:.1} s, predict {:.1} s, test accuracy {:.4} on {} images, {} support vectors",
             sk.sklearn, sk.fit_seconds, sk.predict_seconds, sk.test_accuracy, sk.n_test, sk.n_support
         );
