@@ -8,7 +8,8 @@ use data::plot::scatter_classes;
 use indicatif::ProgressBar;
 use labkit::RunDir;
 use ndarray::{s, Array2, ArrayView2};
-use serde_json::{json, Value};
+use serde::Serialize;
+use std::collections::BTreeMap;
 
 use crate::config::{LabConfig, Routine};
 use crate::grid::{save_sweep, Panel, SweepFigure};
@@ -97,8 +98,83 @@ impl Bars {
     }
 }
 
-fn q_json(q: &Quality) -> Value {
-    json!({ "knn5": q.knn5, "trustworthiness": q.trustworthiness })
+/// What `metrics.json` holds: one run of one routine.
+#[derive(Debug, Clone, Serialize)]
+pub struct LabReport {
+    pub lab: &'static str,
+    pub routine: &'static str,
+    pub seed: u64,
+    pub config: LabConfig,
+    pub device: String,
+    pub n_train: usize,
+    pub n_held_out: usize,
+    /// Where the held-out images come from, in words.
+    pub held_out: String,
+    /// The PCA baseline on the held-out images.
+    pub pca: Quality,
+    /// Plot files by name, relative to the output folder.
+    pub plots: BTreeMap<String, String>,
+    /// k-NN, affinities and the initial layout.
+    pub relation_seconds: f64,
+    pub train_seconds: f64,
+    /// What the routine gave (its fields sit at the top level of the JSON).
+    #[serde(flatten)]
+    pub result: RoutineResult,
+    pub total_seconds: f64,
+}
+
+/// A routine's own part of the report.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum RoutineResult {
+    /// t-SNE or UMAP: one embedding.
+    Embedding {
+        /// Its held-out quality.
+        embedding: Quality,
+        phases: Vec<PhaseLog>,
+        n_params: i64,
+        /// UMAP as the course: the net applied to all training images.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        embed_all_seconds: Option<f64>,
+    },
+    /// The hybrid: one row per t-SNE weight.
+    Sweep { sweep: Vec<SweepRow> },
+}
+
+/// One weight of the hybrid sweep.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepRow {
+    pub weight: f64,
+    pub train_accuracy: f64,
+    pub test_accuracy: f64,
+    pub embedding: Quality,
+    pub train_seconds: f64,
+    /// Mean loss per batch of every epoch, and the course's sums.
+    pub losses: Vec<f64>,
+    pub loss_sums: Vec<f64>,
+    pub batches: usize,
+}
+
+/// One seed of a several-seed run.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeedRow {
+    pub seed: u64,
+    pub knn5: f64,
+    pub trustworthiness: f64,
+    pub relation_seconds: f64,
+    pub train_seconds: f64,
+}
+
+/// What `seeds.json` holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeedsReport {
+    pub lab: &'static str,
+    pub routine: &'static str,
+    pub config: LabConfig,
+    pub device: String,
+    pub seeds: Vec<SeedRow>,
+    pub knn5: metrics::OverSeeds,
+    pub trustworthiness: metrics::OverSeeds,
 }
 
 /// The embedding of the training images, of the held-out images, and the
@@ -184,7 +260,7 @@ pub fn fit_embedding(
     })
 }
 
-pub fn run_lab(cfg: &LabConfig) -> Result<Value, EmbedError> {
+pub fn run_lab(cfg: &LabConfig) -> Result<LabReport, EmbedError> {
     cfg.check()?;
     let t0 = Instant::now();
     let mnist = load_mnist(&cfg.mnist_dir)?;
@@ -203,14 +279,18 @@ pub fn run_lab(cfg: &LabConfig) -> Result<Value, EmbedError> {
         &d.held_y,
         cfg.device,
     )?;
-    let pca_plot = plot(
-        &dir,
-        cfg,
-        "pca",
-        "PCA of held-out images",
-        ph.view(),
-        &d.held_y,
-    )?;
+    let mut plots = BTreeMap::new();
+    plots.insert(
+        "pca".to_string(),
+        plot(
+            &dir,
+            cfg,
+            "pca",
+            "PCA of held-out images",
+            ph.view(),
+            &d.held_y,
+        )?,
+    );
     labkit::say!(
         "PCA baseline: 5-NN {:.4}, trustworthiness {:.4}",
         pca_q.knn5,
@@ -218,19 +298,7 @@ pub fn run_lab(cfg: &LabConfig) -> Result<Value, EmbedError> {
     );
     let mut bars = Bars::default();
     let mut on_epoch = |p: &Phase, e: usize, l: f64| bars.on_epoch(p, e, l);
-    let mut m = json!({
-        "lab": "param_embed",
-        "routine": cfg.routine.name(),
-        "seed": cfg.seed,
-        "config": cfg,
-        "device": torch_util::device_name(cfg.device),
-        "n_train": d.train_x.nrows(),
-        "n_held_out": d.held_x.nrows(),
-        "held_out": d.held_from,
-        "pca": q_json(&pca_q),
-        "plots": { "pca": pca_plot },
-    });
-    match cfg.routine {
+    let (relation_seconds, train_seconds, result) = match cfg.routine {
         Routine::Tsne | Routine::Umap => {
             let f = fit_embedding(cfg, d.train_x.view(), &mut on_epoch)?;
             let title = if cfg.routine == Routine::Tsne {
@@ -249,7 +317,7 @@ pub fn run_lab(cfg: &LabConfig) -> Result<Value, EmbedError> {
                 tr.view(),
                 &d.train_y,
             )?;
-            m["plots"][name] = json!(file);
+            plots.insert(name.to_string(), file);
             let held_name = format!("{name}_held_out");
             let file = plot(
                 &dir,
@@ -263,12 +331,7 @@ pub fn run_lab(cfg: &LabConfig) -> Result<Value, EmbedError> {
                 he.view(),
                 &d.held_y,
             )?;
-            m["plots"][held_name] = json!(file);
-            m["embedding"] = q_json(&q);
-            m["phases"] = json!(f.logs);
-            m["relation_seconds"] = json!(f.relation_seconds);
-            m["train_seconds"] = json!(f.train_seconds);
-            m["n_params"] = json!(f.net.n_params());
+            plots.insert(held_name, file);
             labkit::say!(
                 "{title}: 5-NN {:.4}, trustworthiness {:.4}; relations {:.1} s, training {:.1} s",
                 q.knn5,
@@ -279,13 +342,14 @@ pub fn run_lab(cfg: &LabConfig) -> Result<Value, EmbedError> {
             for log in &f.logs {
                 labkit::say!("{}", loss_lines(name, &log.name, log).trim_end());
             }
+            let mut embed_all_seconds = None;
             if cfg.routine == Routine::Umap && cfg.sizes.embed_all {
                 // as the course: the trained net applied to all 60,000
                 // training images (the course loads only the training set)
                 let t = Instant::now();
                 let all_y: Vec<usize> = mnist.train.labels.to_vec();
                 let all = f.net.apply(mnist.train.images.view(), Head::Embed)?;
-                m["embed_all_seconds"] = json!(t.elapsed().as_secs_f64());
+                embed_all_seconds = Some(t.elapsed().as_secs_f64());
                 let file = plot(
                     &dir,
                     cfg,
@@ -297,21 +361,47 @@ pub fn run_lab(cfg: &LabConfig) -> Result<Value, EmbedError> {
                     all.view(),
                     &all_y,
                 )?;
-                m["plots"]["umap_all"] = json!(file);
+                plots.insert("umap_all".to_string(), file);
             }
+            let result = RoutineResult::Embedding {
+                embedding: q,
+                n_params: f.net.n_params(),
+                phases: f.logs,
+                embed_all_seconds,
+            };
+            (f.relation_seconds, f.train_seconds, result)
         }
-        Routine::Hybrid => hybrid_sweep(cfg, &d, &dir, &mut m, &mut on_epoch)?,
-    }
+        Routine::Hybrid => {
+            let (rel, train, sweep, file) = hybrid_sweep(cfg, &d, &dir, &mut on_epoch)?;
+            plots.insert("hybrid_grid".to_string(), file);
+            (rel, train, RoutineResult::Sweep { sweep })
+        }
+    };
     bars.done();
-    m["total_seconds"] = json!(t0.elapsed().as_secs_f64());
-    dir.write_json("metrics.json", &m)?;
-    Ok(m)
+    let report = LabReport {
+        lab: "param_embed",
+        routine: cfg.routine.name(),
+        seed: cfg.seed,
+        config: cfg.clone(),
+        device: torch_util::device_name(cfg.device),
+        n_train: d.train_x.nrows(),
+        n_held_out: d.held_x.nrows(),
+        held_out: d.held_from.clone(),
+        pca: pca_q,
+        plots,
+        relation_seconds,
+        train_seconds,
+        result,
+        total_seconds: t0.elapsed().as_secs_f64(),
+    };
+    dir.write_json("metrics.json", &report)?;
+    Ok(report)
 }
 
 /// Runs `cfg` on `n` seeds (`cfg.seed`, `cfg.seed + 1`, …), each into
 /// `cfg.out/seed-S/`, and writes `cfg.out/seeds.json`: every seed's held-out
 /// 5-NN accuracy and trustworthiness with their mean ± std (t-SNE, UMAP).
-pub fn run_seeds(cfg: &LabConfig, n: usize) -> Result<Value, EmbedError> {
+pub fn run_seeds(cfg: &LabConfig, n: usize) -> Result<SeedsReport, EmbedError> {
     cfg.check()?;
     if n == 0 {
         return Err(EmbedError::ZeroSeeds);
@@ -320,8 +410,7 @@ pub fn run_seeds(cfg: &LabConfig, n: usize) -> Result<Value, EmbedError> {
         return Err(EmbedError::SeedsNotForHybrid);
     }
     let dir = RunDir::create(&cfg.out)?;
-    let mut rows = Vec::new();
-    let (mut knn, mut trust) = (Vec::new(), Vec::new());
+    let mut seeds = Vec::new();
     for k in 0..n as u64 {
         let seed = cfg.seed.wrapping_add(k);
         let one = LabConfig {
@@ -330,28 +419,29 @@ pub fn run_seeds(cfg: &LabConfig, n: usize) -> Result<Value, EmbedError> {
             ..cfg.clone()
         };
         let m = run_lab(&one)?;
-        let q = |key: &str| m["embedding"][key].as_f64().unwrap_or(f64::NAN);
-        knn.push(q("knn5"));
-        trust.push(q("trustworthiness"));
-        rows.push(json!({
-            "seed": seed,
-            "knn5": q("knn5"),
-            "trustworthiness": q("trustworthiness"),
-            "relation_seconds": m["relation_seconds"],
-            "train_seconds": m["train_seconds"],
-        }));
+        let RoutineResult::Embedding { embedding: q, .. } = m.result else {
+            return Err(EmbedError::SeedsNotForHybrid);
+        };
+        seeds.push(SeedRow {
+            seed,
+            knn5: q.knn5,
+            trustworthiness: q.trustworthiness,
+            relation_seconds: m.relation_seconds,
+            train_seconds: m.train_seconds,
+        });
     }
-    let (km, ks) = metrics::mean_std(&knn).unwrap_or_default();
-    let (tm, ts) = metrics::mean_std(&trust).unwrap_or_default();
-    let summary = json!({
-        "lab": "param_embed",
-        "routine": cfg.routine.name(),
-        "config": cfg,
-        "device": torch_util::device_name(cfg.device),
-        "seeds": rows,
-        "knn5": { "mean": km, "std": ks },
-        "trustworthiness": { "mean": tm, "std": ts },
-    });
+    let of = |f: fn(&SeedRow) -> f64| {
+        metrics::OverSeeds::new(seeds.iter().map(f).collect()).ok_or(EmbedError::ZeroSeeds)
+    };
+    let summary = SeedsReport {
+        lab: "param_embed",
+        routine: cfg.routine.name(),
+        config: cfg.clone(),
+        device: torch_util::device_name(cfg.device),
+        knn5: of(|r| r.knn5)?,
+        trustworthiness: of(|r| r.trustworthiness)?,
+        seeds,
+    };
     dir.write_json("seeds.json", &summary)?;
     Ok(summary)
 }
@@ -361,13 +451,14 @@ fn accuracy(logits: &Array2<f64>, y: &[usize]) -> f64 {
     pred.iter().zip(y).filter(|(a, b)| a == b).count() as f64 / y.len().max(1) as f64
 }
 
+/// The hybrid sweep: relation seconds, total training seconds, one row per
+/// weight, and the grid figure's file.
 fn hybrid_sweep(
     cfg: &LabConfig,
     d: &Sets,
     dir: &RunDir,
-    m: &mut Value,
     on_epoch: routines::OnEpoch,
-) -> Result<(), EmbedError> {
+) -> Result<(f64, f64, Vec<SweepRow>, String), EmbedError> {
     let t = Instant::now();
     let p = routines::tsne_relations(d.train_x.view(), cfg.hybrid.perplexity, cfg.device)?;
     let relation_seconds = t.elapsed().as_secs_f64();
@@ -406,11 +497,17 @@ fn hybrid_sweep(
                         loss_lines("hybrid", &format!("w = {w}"), log).trim_end()
                     );
                 }
-                rows.push(
-                    json!({ "weight": w, "train_accuracy": train_acc, "test_accuracy": test_acc,
-            "embedding": q_json(&q), "train_seconds": f.train_seconds, "losses": f.logs[0].losses,
-            "loss_sums": f.logs[0].loss_sums, "batches": f.logs[0].batches }),
-                );
+                let log = f.logs.first();
+                rows.push(SweepRow {
+                    weight: w,
+                    train_accuracy: train_acc,
+                    test_accuracy: test_acc,
+                    embedding: q,
+                    train_seconds: f.train_seconds,
+                    losses: log.map(|l| l.losses.clone()).unwrap_or_default(),
+                    loss_sums: log.map(|l| l.loss_sums.clone()).unwrap_or_default(),
+                    batches: log.map_or(0, |l| l.batches),
+                });
                 fig.accuracy.push((w, train_acc, test_acc));
                 // the course's grid: the training images
                 fig.panels.push(Panel {
@@ -424,9 +521,5 @@ fn hybrid_sweep(
     })?;
     let file = format!("hybrid_grid.{}", cfg.format.ext());
     save_sweep(&dir.path(&file), &fig)?;
-    m["plots"]["hybrid_grid"] = json!(file);
-    m["sweep"] = json!(rows);
-    m["relation_seconds"] = json!(relation_seconds);
-    m["train_seconds"] = json!(train_total);
-    Ok(())
+    Ok((relation_seconds, train_total, rows, file))
 }

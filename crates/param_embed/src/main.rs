@@ -269,27 +269,17 @@ fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
         let s = lab::run_seeds(&cfg, n)
             .with_context(|| format!("param_embed run failed (output folder {})", out.display()))?;
         println!("\nseed   5-NN    trust.  relations  training");
-        for row in s["seeds"].as_array().into_iter().flatten() {
+        for row in &s.seeds {
             println!(
                 "{:<6} {:.4}  {:.4}  {:>7.1} s  {:>6.1} s",
-                row["seed"],
-                row["knn5"].as_f64().unwrap_or(f64::NAN),
-                row["trustworthiness"].as_f64().unwrap_or(f64::NAN),
-                row["relation_seconds"].as_f64().unwrap_or(f64::NAN),
-                row["train_seconds"].as_f64().unwrap_or(f64::NAN)
+                row.seed, row.knn5, row.trustworthiness, row.relation_seconds, row.train_seconds
             );
         }
-        let ms = |k: &str| {
-            format!(
-                "{:.4} ± {:.4}",
-                s[k]["mean"].as_f64().unwrap_or(f64::NAN),
-                s[k]["std"].as_f64().unwrap_or(f64::NAN)
-            )
-        };
+        let ms = |m: &metrics::OverSeeds| format!("{:.4} ± {:.4}", m.mean, m.std);
         println!(
             "mean ± std over {n} seeds: 5-NN {}, trustworthiness {}",
-            ms("knn5"),
-            ms("trustworthiness")
+            ms(&s.knn5),
+            ms(&s.trustworthiness)
         );
         println!(
             "wrote {}/seeds.json; total {:.1} s",
