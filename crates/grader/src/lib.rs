@@ -13,7 +13,10 @@
 //! * [`export`]: the student release, or a workspace to grade.
 //! * [`sandbox`], [`process`]: bubblewrap with limits; time-limited children.
 //! * [`compile`], [`run`]: cargo's build of the tests; one test at a time.
-//! * [`grade`]: one submission, end to end; [`report`] prints and saves it.
+//! * [`grade`]: one submission, end to end, and its scores; it stands on
+//!   [`reference`] (the instructor's copy), [`options`] (where to build, the
+//!   limits) and [`stages`] (export, build, run); [`report`] prints and
+//!   saves the result.
 //! * [`class`]: a folder of submissions and the gradebook.
 //! * [`wrong`]: plausible wrong solutions, which the grader's tests grade
 //!   to show that each assignment's tests catch them.
@@ -26,10 +29,13 @@ pub mod grade;
 pub mod handout;
 pub mod markers;
 pub mod mutants;
+pub mod options;
 pub mod process;
+pub mod reference;
 pub mod report;
 pub mod run;
 pub mod sandbox;
+pub mod stages;
 pub mod submission;
 pub mod table;
 pub mod wrong;

@@ -50,6 +50,11 @@ impl Assignment {
 /// name in `src/`.
 pub const HIDDEN_MODULE: &str = "hidden_tests";
 
+/// Whether a test's path (`<module>::…::<name>`) is one of the hidden tests.
+pub fn is_hidden_test(name: &str) -> bool {
+    name.starts_with(&format!("{HIDDEN_MODULE}::"))
+}
+
 /// What the student release leaves out.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
