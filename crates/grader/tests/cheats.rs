@@ -18,10 +18,10 @@ use grader::class::{grade_class, Done};
 use grader::compile::build_reference;
 use grader::export::{export, Destination};
 use grader::grade::{
-    build_stage, content_hash, export_stage, grade_path, grade_taken, run_stage, score,
-    GradeOptions, Grades, Reference, Target,
+    content_hash, grade_path, grade_taken, score, GradeOptions, Grades, Reference, Target,
 };
 use grader::sandbox::{Limits, Sandbox};
+use grader::stages::{build_stage, export_stage, run_stage};
 use grader::submission::{read_sources, take};
 
 const BINARY: &str = "metrics.eval_perf_binary";
