@@ -36,9 +36,9 @@ use std::path::PathBuf;
 /// Everything that can go wrong in this crate.
 #[derive(Debug, thiserror::Error)]
 pub enum AeError {
-    #[error("--epochs must be at least 1")]
+    #[error("epochs must be at least 1")]
     ZeroEpochs,
-    #[error("--batch-size must be at least 1")]
+    #[error("the batch size must be at least 1")]
     ZeroBatch,
     #[error("the learning rate must be a positive finite number, got {0}")]
     BadLearningRate(f64),
@@ -46,21 +46,21 @@ pub enum AeError {
     BadWeightDecay(f64),
     #[error("the temperature τ must be a positive finite number, got {0}")]
     BadTemperature(f64),
-    #[error("--n-train must be at least {min} (one batch per class), got {found}")]
+    #[error("n_train must be at least {min} (one batch per class), got {found}")]
     TooFewImages { min: usize, found: usize },
-    #[error("--n-train {requested} is more than the {available} training images there are")]
+    #[error("n_train = {requested} is more than the {available} training images there are")]
     NotEnoughImages { requested: usize, available: usize },
-    #[error("--tsne-every must be at least 1, got {0}")]
+    #[error("the t-SNE stride must be at least 1, got {0}")]
     BadTsneStride(usize),
-    #[error("t-SNE needs more than 3 × perplexity = {needed} points, got {found}; lower --tsne-perplexity or use more images")]
+    #[error("t-SNE needs more than 3 × perplexity = {needed} points, got {found}; lower the perplexity or use more images")]
     TsneTooFewPoints { needed: usize, found: usize },
     #[error("the perplexity must be a positive finite number, got {0}")]
     BadPerplexity(f64),
     #[error("training of seed {0} logged no epoch")]
     NothingLogged(u64),
-    #[error("--checkpoint-every must be at least 1")]
+    #[error("checkpoints must be at least 1 epoch apart")]
     ZeroCheckpointEvery,
-    #[error("--seeds needs at least one seed")]
+    #[error("there must be at least one seed")]
     NoSeeds,
     #[error(
         "training diverged in epoch {epoch}: the {variant} loss became {loss}; \
@@ -71,7 +71,7 @@ pub enum AeError {
         epoch: usize,
         loss: f64,
     },
-    #[error("no checkpoint to resume at {0}; run without --resume first")]
+    #[error("no checkpoint to resume at {0}; train without resuming first")]
     NoCheckpoint(PathBuf),
     #[error("checkpoint {path} was written with {field} = {found}, but this run has {expected}; resume with the same settings")]
     CheckpointMismatch {
@@ -82,7 +82,7 @@ pub enum AeError {
     },
     #[error("checkpoint {path} is damaged: {what}")]
     BadCheckpoint { path: PathBuf, what: &'static str },
-    #[error("checkpoint {path} holds epoch {found}, already past --epochs {epochs}")]
+    #[error("checkpoint {path} holds epoch {found}, already past the {epochs} epochs asked for")]
     CheckpointPastEnd {
         path: PathBuf,
         found: usize,
@@ -92,9 +92,7 @@ pub enum AeError {
     LengthMismatch { rows: usize, labels: usize },
     #[error("class {class} has no training example, so it has no mean")]
     EmptyClass { class: usize },
-    #[error(
-        "the t-SNE library stopped with a panic (a bug in bhtsne); try another --tsne-perplexity"
-    )]
+    #[error("the t-SNE library stopped with a panic (a bug in bhtsne); try another perplexity")]
     TsnePanicked,
     #[error(transparent)]
     Precision(#[from] torch_util::precision::PrecisionError),
@@ -110,6 +108,28 @@ pub enum AeError {
     Torch(#[from] torch_util::TorchError),
     #[error("checkpoint metadata is not valid JSON: {0}")]
     Json(#[from] serde_json::Error),
+}
+
+impl labkit::cli::NamesSetting for AeError {
+    /// The setting (the name of its flag) an error is about, if one.
+    fn setting(&self) -> Option<&'static str> {
+        Some(match self {
+            AeError::ZeroEpochs | AeError::CheckpointPastEnd { .. } => "epochs",
+            AeError::ZeroBatch => "batch_size",
+            AeError::BadLearningRate(_) | AeError::Diverged { .. } => "lr",
+            AeError::BadWeightDecay(_) => "weight_decay",
+            AeError::BadTemperature(_) => "tau",
+            AeError::TooFewImages { .. } | AeError::NotEnoughImages { .. } => "n_train",
+            AeError::BadTsneStride(_) => "tsne_every",
+            AeError::TsneTooFewPoints { .. }
+            | AeError::BadPerplexity(_)
+            | AeError::TsnePanicked => "tsne_perplexity",
+            AeError::ZeroCheckpointEvery => "checkpoint_every",
+            AeError::NoSeeds => "seeds",
+            AeError::NoCheckpoint(_) | AeError::CheckpointMismatch { .. } => "resume",
+            _ => return None,
+        })
+    }
 }
 
 impl From<tch::TchError> for AeError {

@@ -227,6 +227,7 @@ fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
         format: args.common.format,
     };
     let report = lab::run_lab(&cfg)
+        .map_err(labkit::cli::with_flag)
         .with_context(|| format!("autoencoder run failed (output folder {})", out.display()))?;
     println!("\n{}", lab::summary_table(&report));
     println!(

@@ -150,12 +150,18 @@ fn resume_continues_a_finished_run_to_more_epochs() {
 #[test]
 fn bad_arguments_are_rejected_before_anything_is_written() {
     for (args, needle) in [
-        (&["--epochs", "0"][..], "--epochs must be at least 1"),
-        (&["--lr", "-1"][..], "learning rate"),
-        (&["--tau", "0"][..], "temperature"),
-        (&["--n-train", "5"][..], "--n-train must be at least"),
+        (
+            &["--epochs", "0"][..],
+            "--epochs: epochs must be at least 1",
+        ),
+        (&["--lr", "-1"][..], "--lr: the learning rate"),
+        (&["--tau", "0"][..], "--tau: the temperature"),
+        (
+            &["--n-train", "5"][..],
+            "--n-train: n_train must be at least",
+        ),
         (&["--n-train", "70000"][..], "more than the 60000"),
-        (&["--tsne-every", "0"][..], "--tsne-every"),
+        (&["--tsne-every", "0"][..], "--tsne-every: the t-SNE stride"),
         (&["--full", "--epochs", "3"][..], "cannot be used with"),
         (
             &["--no-tsne", "--tsne-every", "5"][..],
@@ -165,7 +171,7 @@ fn bad_arguments_are_rejected_before_anything_is_written() {
             &["--bench", "--full"][..],
             "--full does nothing with --bench",
         ),
-        (&["--resume"][..], "no checkpoint to resume"),
+        (&["--resume"][..], "--resume: no checkpoint to resume"),
         (&["--mnist-dir", "no/such/folder"][..], "no/such/folder"),
         (&["--variant", "sideways"][..], "invalid value"),
         (&["--precision", "fp16"][..], "invalid value"),

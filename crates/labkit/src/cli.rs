@@ -57,6 +57,25 @@ pub fn quick_full_help(
     format!("{text} [default: {quick}; {full} with --full]")
 }
 
+/// A library error that can name the setting it is about, as the lab's
+/// settings call it (`n_train`): libraries speak of parameters, and the
+/// binary turns the name into its flag with [`with_flag`].
+pub trait NamesSetting {
+    fn setting(&self) -> Option<&'static str>;
+}
+
+/// `e` as a binary reports it: after the flag of the setting it names
+/// (`--n-train: n_train must be at least 20, got 5`), or as it is.
+pub fn with_flag<E>(e: E) -> anyhow::Error
+where
+    E: NamesSetting + std::error::Error + Send + Sync + 'static,
+{
+    match e.setting() {
+        Some(s) => anyhow::anyhow!("{}: {e}", flag_of(s)),
+        None => anyhow::Error::new(e),
+    }
+}
+
 /// `--n-train` for the argument id `n_train` (clap's default long name).
 pub fn flag_of(id: &str) -> String {
     format!("--{}", id.replace('_', "-"))
@@ -109,6 +128,35 @@ impl<'a> ModeFlags<'a> {
 mod tests {
     use super::*;
     use clap::{CommandFactory, Parser};
+
+    #[derive(Debug, thiserror::Error)]
+    enum SettingsError {
+        #[error("n_train must be at least 20, got {0}")]
+        TooFew(usize),
+        #[error("the data are damaged")]
+        Damaged,
+    }
+
+    impl NamesSetting for SettingsError {
+        fn setting(&self) -> Option<&'static str> {
+            match self {
+                SettingsError::TooFew(_) => Some("n_train"),
+                SettingsError::Damaged => None,
+            }
+        }
+    }
+
+    #[test]
+    fn a_setting_error_is_reported_after_its_flag() {
+        assert_eq!(
+            with_flag(SettingsError::TooFew(5)).to_string(),
+            "--n-train: n_train must be at least 20, got 5"
+        );
+        assert_eq!(
+            with_flag(SettingsError::Damaged).to_string(),
+            "the data are damaged"
+        );
+    }
 
     #[derive(Debug, Parser)]
     struct Args {
