@@ -35,11 +35,11 @@ pub mod transforms;
 /// Everything that can go wrong in this crate.
 #[derive(Debug, thiserror::Error)]
 pub enum EmbedError {
-    #[error("several seeds are for tsne and umap; the hybrid sweep runs one seed (drop --seeds)")]
+    #[error("several seeds are for tsne and umap; the hybrid sweep runs one seed")]
     SeedsNotForHybrid,
     #[error("the bench times the tsne and umap routines; the hybrid sweep has no bench")]
     BenchRoutine,
-    #[error("--seeds must be at least 1, got 0")]
+    #[error("there must be at least one seed")]
     ZeroSeeds,
     #[error("perplexity must be a finite number with 1 < perplexity < N = {n}, got {perplexity}")]
     BadPerplexity { perplexity: f64, n: usize },
@@ -101,7 +101,7 @@ pub enum EmbedError {
     BadLabel { label: usize, classes: usize },
     #[error("the hybrid sweep needs at least one t-SNE weight")]
     NoWeights,
-    #[error("--n-train {requested} + {held_out} held-out images exceed the {available} images there are")]
+    #[error("{requested} training images + {held_out} held-out images exceed the {available} images there are; ask for fewer")]
     NotEnoughImages {
         requested: usize,
         held_out: usize,
@@ -121,6 +121,20 @@ pub enum EmbedError {
     Plot(#[from] data::plot::PlotError),
     #[error(transparent)]
     Output(#[from] labkit::OutputError),
+}
+
+impl labkit::cli::NamesSetting for EmbedError {
+    /// The setting (the name of its flag) an error is about, if one.
+    fn setting(&self) -> Option<&'static str> {
+        Some(match self {
+            EmbedError::SeedsNotForHybrid | EmbedError::ZeroSeeds => "seeds",
+            EmbedError::BenchRoutine => "bench",
+            EmbedError::BadPerplexity { .. } => "perplexity",
+            EmbedError::BadNeighbourCount { .. } => "k",
+            EmbedError::NoWeights => "weights",
+            _ => return None,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -221,7 +221,9 @@ fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
         format: args.common.format,
     };
     if args.bench {
-        let b = param_embed::bench::run(&cfg).context("param_embed bench failed")?;
+        let b = param_embed::bench::run(&cfg)
+            .map_err(labkit::cli::with_flag)
+            .context("param_embed bench failed")?;
         println!(
             "{} on {} images, seed {}, {} ({} threads, {}), best of {} runs:",
             b.routine,
@@ -267,6 +269,7 @@ fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
     let t0 = std::time::Instant::now();
     if let Some(n) = args.seeds {
         let s = lab::run_seeds(&cfg, n)
+            .map_err(labkit::cli::with_flag)
             .with_context(|| format!("param_embed run failed (output folder {})", out.display()))?;
         println!("\nseed   5-NN    trust.  relations  training");
         for row in &s.seeds {
@@ -289,6 +292,7 @@ fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
         return Ok(());
     }
     lab::run_lab(&cfg)
+        .map_err(labkit::cli::with_flag)
         .with_context(|| format!("param_embed run failed (output folder {})", out.display()))?;
     println!(
         "wrote {}/metrics.json; total {:.1} s",

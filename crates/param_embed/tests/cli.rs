@@ -100,8 +100,10 @@ fn hybrid_sweep_writes_the_grid() {
 
 #[test]
 fn bad_input_is_rejected() {
-    LabRun::new(EXE, &args("tsne", &["--perplexity", "1000"])).assert_rejected("perplexity");
-    LabRun::new(EXE, &args("umap", &["--k", "1000"])).assert_rejected("nearest neighbours");
+    LabRun::new(EXE, &args("tsne", &["--perplexity", "1000"]))
+        .assert_rejected("--perplexity: perplexity must be");
+    LabRun::new(EXE, &args("umap", &["--k", "1000"]))
+        .assert_rejected("--k: k = 1000 nearest neighbours");
     LabRun::new(EXE, &args("umap", &["--perplexity", "10"])).assert_rejected("does nothing");
     LabRun::new(EXE, &args("hybrid", &["--weights", "-1"])).assert_rejected("loss weight");
     LabRun::new(EXE, &args("tsne", &["--epochs", "0"])).assert_rejected("epochs");
