@@ -67,9 +67,9 @@ pub enum EmbeddingsError {
         n_test: usize,
         min_per_class: usize,
     },
-    #[error("--seeds must be at least 2 (a spread needs two runs), got {0}")]
+    #[error("at least 2 seeds are needed (a spread needs two runs), got {0}")]
     TooFewSeeds(usize),
-    #[error("--threads must be at least 1, got {0}")]
+    #[error("threads must be at least 1, got {0}")]
     BadThreads(i32),
     #[error("{0}: nothing was logged (no epoch ran)")]
     NothingLogged(&'static str),
@@ -101,6 +101,22 @@ pub enum EmbeddingsError {
     Output(#[from] labkit::OutputError),
     #[error(transparent)]
     Torch(#[from] torch_util::TorchError),
+}
+
+impl labkit::cli::NamesSetting for EmbeddingsError {
+    /// The setting (the name of its flag) an error is about, if one.
+    fn setting(&self) -> Option<&'static str> {
+        Some(match self {
+            EmbeddingsError::UnknownPart(_) => "part",
+            EmbeddingsError::ZeroEpochs => "epochs",
+            EmbeddingsError::BadTrainFraction(_) | EmbeddingsError::SplitTooSmall { .. } => {
+                "train_fraction"
+            }
+            EmbeddingsError::TooFewSeeds(_) => "seeds",
+            EmbeddingsError::BadThreads(_) => "threads",
+            _ => return None,
+        })
+    }
 }
 
 impl From<tch::TchError> for EmbeddingsError {

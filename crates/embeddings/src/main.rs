@@ -82,22 +82,27 @@ fn run(args: Args, matches: &ArgMatches) -> anyhow::Result<()> {
         parts: args.part.map_or_else(|| Part::ALL.to_vec(), |p| vec![p]),
         protocol,
         train_fraction: args.train_fraction,
-        threads: args.torch.threads.unwrap_or(LabParams::default().threads),
+        // The shared flag's check (and its message) first; then the lab's default.
+        threads: torch_util::set_threads(Some(
+            args.torch.threads.unwrap_or(LabParams::default().threads),
+        ))?,
         device: args.torch.device.resolve()?,
         out: args.common.out.clone().unwrap_or(default_out),
         format: args.common.format,
     };
     params
         .check()
+        .map_err(labkit::cli::with_flag)
         .context("invalid settings (nothing was run)")?;
-    tch::set_num_threads(params.threads);
     println!("{}", torch_util::device_report(params.device));
-    let report = embeddings::lab::run(&params).with_context(|| {
-        format!(
-            "embeddings run failed (output folder {})",
-            params.out.display()
-        )
-    })?;
+    let report = embeddings::lab::run(&params)
+        .map_err(labkit::cli::with_flag)
+        .with_context(|| {
+            format!(
+                "embeddings run failed (output folder {})",
+                params.out.display()
+            )
+        })?;
     println!("{}", embeddings::lab::printout(&report));
     let parts: Vec<String> = report
         .part_seconds

@@ -87,14 +87,20 @@ fn bad_arguments_are_rejected_before_anything_is_written() {
     for (args, needle) in [
         (&["--part", "6"][..], "unknown part"),
         (&["--part", "x"][..], "unknown part"),
-        (&["--epochs", "0"][..], "epochs must be at least 1"),
+        (
+            &["--epochs", "0"][..],
+            "--epochs: epochs must be at least 1",
+        ),
         (&["--train-fraction", "1.5"][..], "strictly between 0 and 1"),
         (&["--train-fraction", "0"][..], "strictly between 0 and 1"),
         (
             &["--train-fraction", "0.005"][..],
             "each side needs at least",
         ),
-        (&["--seeds", "1"][..], "--seeds must be at least 2"),
+        (
+            &["--seeds", "1"][..],
+            "--seeds: at least 2 seeds are needed",
+        ),
         (&["--threads", "0"][..], "--threads"),
         (
             &["--part", "1", "--seeds", "3"][..],

@@ -59,7 +59,7 @@ pub enum PtDeepError {
     Empty,
     #[error("the input contains NaN or infinite values")]
     NonFinite,
-    #[error("training diverged at iteration {iter}: the loss became {loss}; lower --delta")]
+    #[error("training diverged at iteration {iter}: the loss became {loss}; lower the learning rate delta")]
     Diverged { iter: usize, loss: f64 },
     #[error(transparent)]
     Data(#[from] data::DataError),
@@ -71,6 +71,18 @@ pub enum PtDeepError {
     Output(#[from] labkit::OutputError),
     #[error(transparent)]
     Torch(#[from] torch_util::TorchError),
+}
+
+impl labkit::cli::NamesSetting for PtDeepError {
+    /// The setting (the name of its flag) an error is about, if one.
+    fn setting(&self) -> Option<&'static str> {
+        Some(match self {
+            PtDeepError::ZeroIterations => "niter",
+            PtDeepError::BadLearningRate(_) | PtDeepError::Diverged { .. } => "delta",
+            PtDeepError::BadLambda(_) => "lambda",
+            _ => return None,
+        })
+    }
 }
 
 impl From<tch::TchError> for PtDeepError {

@@ -128,10 +128,13 @@ fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
     if !args.datasets.is_empty() {
         cfg.datasets = args.datasets;
     }
-    cfg.check().context("invalid settings (nothing was run)")?;
+    cfg.check()
+        .map_err(labkit::cli::with_flag)
+        .context("invalid settings (nothing was run)")?;
 
     println!("{}", pt_deep::config::param_counts(&cfg)?);
     let report = lab::run_lab(&cfg)
+        .map_err(labkit::cli::with_flag)
         .with_context(|| format!("pt_deep run failed (output folder {})", out.display()))?;
     println!("\n{}", lab::summary_table(&report));
     println!(

@@ -37,7 +37,7 @@ fn quick_run_writes_metrics_plots_and_animation() {
 #[test]
 fn bad_arguments_are_rejected_before_anything_is_written() {
     for (args, needle) in [
-        (&["--niter", "0"][..], "niter must be at least 1"),
+        (&["--niter", "0"][..], "--niter: niter must be at least 1"),
         (&["--delta", "-1"][..], "learning rate"),
         (&["--config", "2,0,2"][..], "size 0"),
         (&["--config", "3,10,2"][..], "features"),

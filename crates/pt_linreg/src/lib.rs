@@ -39,9 +39,9 @@ pub enum LinregError {
     Diverged { step: usize, loss: f64 },
     #[error("every x is {value}: the slope of the least-squares line is undefined")]
     ConstantX { value: f64 },
-    #[error("the N-point fit needs at least 2 points, got --n {0}")]
+    #[error("the N-point fit needs at least 2 points, got {0}")]
     TooFewPoints(usize),
-    #[error("--print-every must be at least 1")]
+    #[error("the print interval must be at least 1 step")]
     ZeroPrintEvery,
     #[error(transparent)]
     Plot(#[from] data::plot::PlotError),
@@ -49,6 +49,19 @@ pub enum LinregError {
     Output(#[from] labkit::OutputError),
     #[error(transparent)]
     Torch(#[from] torch_util::TorchError),
+}
+
+impl labkit::cli::NamesSetting for LinregError {
+    /// The setting (the name of its flag) an error is about, if one.
+    fn setting(&self) -> Option<&'static str> {
+        Some(match self {
+            LinregError::ZeroSteps => "steps",
+            LinregError::BadLearningRate(_) | LinregError::Diverged { .. } => "lr",
+            LinregError::TooFewPoints(_) => "n",
+            LinregError::ZeroPrintEvery => "print_every",
+            _ => return None,
+        })
+    }
 }
 
 impl From<tch::TchError> for LinregError {

@@ -53,8 +53,12 @@ fn run(args: Args) -> anyhow::Result<()> {
         device: args.torch.setup(None)?,
         out: args.common.out_dir("pt_linreg"),
     };
-    cfg.check().context("invalid settings (nothing was run)")?;
-    let r = run_lab(&cfg).context("pt_linreg run failed")?;
+    cfg.check()
+        .map_err(labkit::cli::with_flag)
+        .context("invalid settings (nothing was run)")?;
+    let r = run_lab(&cfg)
+        .map_err(labkit::cli::with_flag)
+        .context("pt_linreg run failed")?;
     println!(
         "\nwrote {0}/metrics.json, {0}/{1}, {0}/{2}",
         cfg.out.display(),

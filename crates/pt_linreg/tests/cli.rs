@@ -88,15 +88,15 @@ fn course_setting_prints_every_step_and_converges() {
 #[test]
 fn bad_arguments_are_rejected_before_anything_is_written() {
     for (args, needle) in [
-        (&["--steps", "0"][..], "steps must be at least 1"),
+        (&["--steps", "0"][..], "--steps: steps must be at least 1"),
         (&["--lr", "0"][..], "learning rate must be a positive"),
         (&["--n", "1"][..], "at least 2 points"),
         (
             &["--print-every", "0"][..],
-            "--print-every must be at least 1",
+            "--print-every: the print interval must be at least 1",
         ),
         // lr 5 overshoots (the two-point fit converges only below lr ≈ 0.29).
-        (&["--lr", "5"][..], "diverged"),
+        (&["--lr", "5"][..], "--lr: gradient descent diverged"),
         (&["--steps", "-3"][..], "invalid value"),
         (&["--threads", "0"][..], "--threads must be at least 1"),
     ] {
