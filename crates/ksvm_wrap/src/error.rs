@@ -19,8 +19,8 @@ pub enum KsvmError {
     #[error("gamma = 'scale' is 1/(D·Var(X)), but every input value is the same (Var(X) = 0)")]
     ZeroVariance,
     #[error(
-        "--gamma {gamma} does nothing with --kernel linear: γ is the width of the RBF kernel \
-         (drop --gamma, or use --kernel rbf)"
+        "gamma {gamma} does nothing with the linear kernel: γ is the width of the RBF kernel \
+         (leave gamma out, or use the RBF kernel)"
     )]
     GammaWithLinearKernel { gamma: Gamma },
     #[error("the solver tolerance must be a positive finite number, got {0}")]
@@ -66,25 +66,28 @@ pub enum KsvmError {
     FewClasses { data: GmmSpec },
     #[error("{tries} draws of {data} in a row had a single class")]
     OnlySingleClassDraws { data: GmmSpec, tries: usize },
-    #[error("the comparison needs at least one data set per setting (--datasets 0)")]
+    #[error("the comparison needs at least one data set per setting, got 0")]
     NoDatasets,
-    #[error("--{flag} {asked}: MNIST's {split} set has {available} images")]
+    #[error("{setting} = {asked}: MNIST's {split} set has {available} images")]
     TooManyImages {
-        flag: &'static str,
+        /// The setting that asked for them (`n` or `n_test`).
+        setting: &'static str,
         split: &'static str,
         asked: usize,
         available: usize,
     },
-    #[error("--{flag} {asked}: need at least {min} {split} image(s)")]
+    #[error("{setting} = {asked}: need at least {min} {split} image(s)")]
     TooFewImages {
-        flag: &'static str,
+        /// The setting that asked for them (`n` or `n_test`).
+        setting: &'static str,
         split: &'static str,
         asked: usize,
         min: usize,
     },
     #[error(
-        "--sklearn: {python} cannot run scikit-learn ({reason}); install it with \
-         `{python} -m pip install scikit-learn`, or point --python at a Python that has it"
+        "{python} cannot run scikit-learn ({reason}), which the comparison with scikit-learn \
+         needs; install it with `{python} -m pip install scikit-learn`, or choose a Python that \
+         has it"
     )]
     SklearnUnavailable {
         python: PathBuf,
@@ -117,4 +120,23 @@ pub enum KsvmError {
     PtDeep(#[from] pt_deep::PtDeepError),
     #[error(transparent)]
     Torch(#[from] torch_util::TorchError),
+}
+
+impl labkit::cli::NamesSetting for KsvmError {
+    /// The setting (the name of its flag) an error is about, if one.
+    fn setting(&self) -> Option<&'static str> {
+        Some(match self {
+            KsvmError::BadC(_) => "c",
+            KsvmError::BadGamma(_)
+            | KsvmError::ParseGamma { .. }
+            | KsvmError::GammaWithLinearKernel { .. } => "gamma",
+            KsvmError::BadCache(_) => "cache_mb",
+            KsvmError::NoDatasets => "datasets",
+            KsvmError::TooManyImages { setting, .. } | KsvmError::TooFewImages { setting, .. } => {
+                setting
+            }
+            KsvmError::SklearnUnavailable { .. } => "python",
+            _ => return None,
+        })
+    }
 }

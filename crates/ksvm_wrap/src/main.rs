@@ -145,7 +145,8 @@ impl MnistArgs {
         Ok(MnistConfig {
             seed: self.seed,
             c: self.c,
-            kernel: Kernel::from_flags(self.kernel, self.gamma, mnist::DEFAULT_GAMMA)?,
+            kernel: Kernel::from_flags(self.kernel, self.gamma, mnist::DEFAULT_GAMMA)
+                .map_err(labkit::cli::with_flag)?,
             cache_mb: self.cache_mb,
             n_test: self.n_test,
             mnist_dir: self.mnist_dir,
@@ -177,8 +178,12 @@ fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
             )?;
         }
         let cfg = m.config()?;
-        cfg.check().context("invalid settings (nothing was run)")?;
-        mnist::run(&cfg).context("ksvm_wrap mnist failed")?;
+        cfg.check()
+            .map_err(labkit::cli::with_flag)
+            .context("invalid settings (nothing was run)")?;
+        mnist::run(&cfg)
+            .map_err(labkit::cli::with_flag)
+            .context("ksvm_wrap mnist failed")?;
         return Ok(());
     }
     let default = LabConfig::default();
@@ -187,7 +192,8 @@ fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
         format: args.common.format,
         svm: ksvm_wrap::KsvmParams {
             c: args.c,
-            kernel: Kernel::from_flags(args.kernel, args.gamma, Gamma::default())?,
+            kernel: Kernel::from_flags(args.kernel, args.gamma, Gamma::default())
+                .map_err(labkit::cli::with_flag)?,
             ..default.svm
         },
         datasets: args.datasets,
@@ -210,9 +216,12 @@ fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
         out: args.common.out_dir("ksvm_wrap"),
         ..default
     };
-    cfg.check().context("invalid settings (nothing was run)")?;
+    cfg.check()
+        .map_err(labkit::cli::with_flag)
+        .context("invalid settings (nothing was run)")?;
     println!("{}", torch_util::device_report(cfg.device));
     let report = lab::run_lab(&cfg)
+        .map_err(labkit::cli::with_flag)
         .with_context(|| format!("ksvm_wrap run failed (output folder {})", cfg.out.display()))?;
     println!("\n{}", lab::tables::summary(&cfg, &report));
     let gif = report

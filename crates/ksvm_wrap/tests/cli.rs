@@ -223,17 +223,20 @@ fn assert_all_rejected(cases: &[(&[&str], &str)]) {
 #[test]
 fn bad_lab_arguments_are_rejected_before_anything_is_written() {
     assert_all_rejected(&[
-        (&["--c", "0"], "penalty C"),
+        (&["--c", "0"], "--c: the SVM penalty C"),
         (&["--threads", "0"], "--threads must be at least 1"),
         (&["--gamma", "0"], "kernel width gamma"),
         (&["--gamma", "wide"], "'auto', 'scale' or a positive number"),
         (
             &["--kernel", "linear", "--gamma", "2"],
-            "does nothing with --kernel linear",
+            "--gamma: gamma 2 does nothing with the linear kernel",
         ),
         (&["--data", "3,1,10"], "fewer than two classes"),
         (&["--compare", "1,2,10"], "K = 1 < C = 2"),
-        (&["--datasets", "0"], "--datasets 0"),
+        (
+            &["--datasets", "0"],
+            "--datasets: the comparison needs at least one",
+        ),
         (&["--grid", "1"], "grid"),
         (&["--niter", "0"], "niter"),
     ]);
@@ -251,10 +254,13 @@ fn bad_mnist_arguments_are_rejected_before_anything_is_written() {
         (&["mnist", "--c", "0"], "penalty C"),
         (
             &["mnist", "--kernel", "linear", "--gamma", "scale"],
-            "does nothing with --kernel linear",
+            "--gamma: gamma scale does nothing with the linear kernel",
         ),
         (&["mnist", "--n", "1"], "at least 2 training"),
-        (&["mnist", "--n-test", "0"], "at least 1 test"),
+        (
+            &["mnist", "--n-test", "0"],
+            "--n-test: n_test = 0: need at least 1 test",
+        ),
         (&["mnist", "--cache-mb", "0"], "cache"),
         // --bench fixes the training set and runs both backends.
         (

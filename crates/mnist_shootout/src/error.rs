@@ -40,7 +40,7 @@ pub enum ShootoutError {
     NoEpochObserved,
     #[error(
         "with batch norm, {n_train} training images in batches of {batch} leave a last batch of \
-         one image, whose batch statistics are undefined; change --n-train"
+         one image, whose batch statistics are undefined; change the number of training images"
     )]
     BatchNormSingleton { n_train: usize, batch: usize },
     #[error("batch statistics need batches of at least 2 images, got {0}")]
@@ -78,6 +78,22 @@ pub enum ShootoutError {
     Precision(#[from] torch_util::precision::PrecisionError),
     #[error(transparent)]
     Python(#[from] labkit::pyref::PyRefError),
+}
+
+impl labkit::cli::NamesSetting for ShootoutError {
+    /// The setting (the name of its flag) an error is about, if one.
+    fn setting(&self) -> Option<&'static str> {
+        Some(match self {
+            ShootoutError::ZeroEpochs => "epochs",
+            ShootoutError::TooFewTraining { .. }
+            | ShootoutError::BatchNormSingleton { .. }
+            | ShootoutError::NotEnoughImages {
+                split: "training", ..
+            } => "n_train",
+            ShootoutError::SvmSize { .. } => "svm_train",
+            _ => return None,
+        })
+    }
 }
 
 impl From<tch::TchError> for ShootoutError {

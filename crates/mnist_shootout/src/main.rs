@@ -117,7 +117,8 @@ fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
             device: args.torch.device,
             mnist_dir: args.mnist_dir,
             threads: args.torch.threads,
-        })?;
+        })
+        .map_err(labkit::cli::with_flag)?;
         return Ok(());
     }
     app::run(&Params {
@@ -134,6 +135,7 @@ fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
         svm_backend: args.svm_backend,
         threads: args.torch.threads,
         precision: args.precision,
-    })?;
+    })
+    .map_err(labkit::cli::with_flag)?;
     Ok(())
 }

@@ -68,10 +68,16 @@ fn bad_arguments_are_rejected_before_anything_is_written() {
     require_mnist();
     for (args, needle) in [
         (&["--only", "nonsense"][..], "invalid value 'nonsense'"),
-        (&["--epochs", "0"][..], "epochs must be at least 1"),
+        (
+            &["--epochs", "0"][..],
+            "--epochs: epochs must be at least 1",
+        ),
         (&["--mnist-dir", "/nonexistent/mnist"][..], "./dl setup"),
         (&["--n-train", "70000"][..], "70000 were asked for"),
-        (&["--n-train", "5"][..], "at least 10 training images"),
+        (
+            &["--n-train", "5"][..],
+            "--n-train: need at least 10 training images",
+        ),
         (&["--threads", "0"][..], "--threads must be at least 1"),
         (
             &["--bench", "--epochs", "3"][..],

@@ -38,7 +38,7 @@ pub enum PlotError {
     PointsShape { rows: usize, cols: usize },
     #[error("the points contain NaN or infinity")]
     NonFinitePoints,
-    #[error("a surface grid must be at least 2 × 2 (--grid ≥ 2), got {width} × {height}")]
+    #[error("a surface grid must be at least 2 × 2 (grid ≥ 2), got {width} × {height}")]
     GridTooSmall { width: usize, height: usize },
     #[error("the plot rectangle is empty: x in [{x_min}, {x_max}], y in [{y_min}, {y_max}]")]
     EmptyRect {

@@ -127,7 +127,7 @@ impl MnistConfig {
         self.params(Backend::Auto).check()?;
         if self.n_train() < 2 {
             return Err(KsvmError::TooFewImages {
-                flag: "n",
+                setting: "n",
                 split: "training",
                 asked: self.n_train(),
                 min: 2,
@@ -135,7 +135,7 @@ impl MnistConfig {
         }
         if self.n_test == 0 {
             return Err(KsvmError::TooFewImages {
-                flag: "n-test",
+                setting: "n_test",
                 split: "test",
                 asked: 0,
                 min: 1,
@@ -178,13 +178,13 @@ pub struct MnistData {
 /// asking for more than there are is an error.
 pub fn load(dir: &Path, n_train: usize, n_test: usize) -> Result<MnistData, KsvmError> {
     let m = data::mnist::load_mnist(dir)?;
-    for (flag, split, asked, available) in [
+    for (setting, split, asked, available) in [
         ("n", "training", n_train, m.train.len()),
-        ("n-test", "test", n_test, m.test.len()),
+        ("n_test", "test", n_test, m.test.len()),
     ] {
         if asked > available {
             return Err(KsvmError::TooManyImages {
-                flag,
+                setting,
                 split,
                 asked,
                 available,
