@@ -7,11 +7,11 @@ use data::plot::{class_color, lighten, line_plot, PlotError, Series};
 use plotters::style::{RGBColor, BLACK};
 
 use crate::iris::SPECIES;
-use crate::joint::JointRun;
-use crate::part1::TableRun;
-use crate::part3::RegressionRun;
-use crate::part4::GaussianRun;
-use crate::part5::JointSummary;
+use crate::parts::gaussian::GaussianRun;
+use crate::parts::joint::JointSummary;
+use crate::parts::joint_loop::JointRun;
+use crate::parts::regression::RegressionRun;
+use crate::parts::table::TableRun;
 use crate::plots::{Canvas, Marker};
 
 const GREY: RGBColor = RGBColor(150, 150, 150);
@@ -166,7 +166,7 @@ pub fn curves(
     title: &str,
     y_label: &str,
     runs: &[&JointSummary],
-    value: fn(&crate::part5::EpochStats) -> f64,
+    value: fn(&crate::parts::joint::EpochStats) -> f64,
 ) -> Result<(), PlotError> {
     let series: Vec<Series> = runs
         .iter()

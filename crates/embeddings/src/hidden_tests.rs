@@ -6,11 +6,11 @@ use rand::SeedableRng;
 use tch::{nn::VarStore, Device, Kind, Tensor};
 
 use crate::iris::IrisBatch;
-use crate::joint::{joint_step, JointSpec, Objective, MAX_NORM};
 use crate::loss::{lookup, mse, nearest_label};
 use crate::net::{optimizer, relu_after, GaussianNet, Mlp};
 use crate::params::{Hidden, Optimizer, TrainSpec};
-use crate::part2::cross_entropy;
+use crate::parts::classifier::cross_entropy;
+use crate::parts::joint_loop::{joint_step, JointSpec, Objective, MAX_NORM};
 use crate::table::EmbeddingTable;
 
 /// A value in [−1.5, 1.5] that depends on every index (no pattern a body could exploit).

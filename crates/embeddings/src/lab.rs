@@ -6,8 +6,8 @@ use labkit::RunDir;
 
 use crate::iris::IrisBatch;
 use crate::params::{LabParams, Part, ProtocolName};
-use crate::part2::ClassifierRun;
-use crate::part4::{pooled_variance, GaussianRun};
+use crate::parts::classifier::ClassifierRun;
+use crate::parts::gaussian::{pooled_variance, GaussianRun};
 use crate::report::checks;
 use crate::stats::OverSeeds;
 pub use crate::summary::{LabReport, Part2Report, Part3Report, Part4Report, PooledVariance};
@@ -102,7 +102,7 @@ pub fn run(params: &LabParams) -> Result<LabReport, EmbeddingsError> {
         pb.set_message(format!("part {} done", part.number()));
     };
     if wants(Part::Table) {
-        let r = crate::part1::run(params.seed, params.device)?;
+        let r = crate::parts::table::run(params.seed, params.device)?;
         figures::table(&plot("part1_table"), &r)?;
         report.part1 = Some(r);
         lap(Part::Table, &mut report.part_seconds);
@@ -119,11 +119,15 @@ pub fn run(params: &LabParams) -> Result<LabReport, EmbeddingsError> {
         )?;
         let labels0 = &data.labels_test[0];
         if wants(Part::Classifier) {
-            report.part2 = Some(part2_report(crate::part2::run(&data, &proto.classifier)?)?);
+            report.part2 = Some(part2_report(crate::parts::classifier::run(
+                &data,
+                &proto.classifier,
+            )?)?);
             lap(Part::Classifier, &mut report.part_seconds);
         }
         if wants(Part::Regression) {
-            let runs = crate::part3::run(&data, &proto.regression, proto.clip_to_labels)?;
+            let runs =
+                crate::parts::regression::run(&data, &proto.regression, proto.clip_to_labels)?;
             figures::regression(&plot("part3_regression"), &runs[0], labels0)?;
             report.part3 = Some(Part3Report {
                 mae: over(runs.iter().map(|r| r.mae).collect())?,
@@ -134,15 +138,19 @@ pub fn run(params: &LabParams) -> Result<LabReport, EmbeddingsError> {
             lap(Part::Regression, &mut report.part_seconds);
         }
         if wants(Part::Gaussian) {
-            let runs =
-                crate::part4::run(&data, &proto.gaussian, proto.clip_to_labels, proto.nll_beta)?;
+            let runs = crate::parts::gaussian::run(
+                &data,
+                &proto.gaussian,
+                proto.clip_to_labels,
+                proto.nll_beta,
+            )?;
             figures::gaussian(&plot("part4_gaussian"), &runs[0], labels0)?;
             figures::variances(&plot("part4_variances"), &runs[0], labels0)?;
             report.part4 = Some(part4_report(runs)?);
             lap(Part::Gaussian, &mut report.part_seconds);
         }
         if wants(Part::Joint) {
-            let r = crate::part5::run(&data, &proto.joint)?;
+            let r = crate::parts::joint::run(&data, &proto.joint)?;
             let chosen = r
                 .remedies
                 .iter()
@@ -207,7 +215,7 @@ pub fn run(params: &LabParams) -> Result<LabReport, EmbeddingsError> {
 pub fn printout(r: &LabReport) -> String {
     let mut out = String::new();
     if let Some(p1) = &r.part1 {
-        out.push_str(&crate::part1::describe(p1));
+        out.push_str(&crate::parts::table::describe(p1));
     }
     out.push_str(&crate::report::summary(r));
     out

@@ -18,23 +18,18 @@
 //! Modules: [`params`] (settings and their checks), [`iris`] (the split),
 //! [`net`] (networks and optimisers), [`table`] (the embedding table),
 //! [`loss`] (Gaussian NLL, errors, nearest-label classification),
-//! [`stats`] (mean ± std), [`part1`]…[`part5`] (one experiment each, on all
-//! seeds at once), [`joint`] (the joint-learning loop of part 5), [`plots`] and
+//! [`stats`] (mean ± std), [`parts`] (one experiment each, on all seeds at
+//! once: table, classifier, regression, gaussian, joint), [`plots`] and
 //! [`figures`] (the figures), [`report`] (goals and printed tables) and [`lab`]
 //! (the whole run).
 
 pub mod figures;
 pub mod iris;
-pub mod joint;
 pub mod lab;
 pub mod loss;
 pub mod net;
 pub mod params;
-pub mod part1;
-pub mod part2;
-pub mod part3;
-pub mod part4;
-pub mod part5;
+pub mod parts;
 pub mod plots;
 pub mod quirks;
 pub mod report;

@@ -5,7 +5,7 @@
 
 use crate::iris::IrisBatch;
 use crate::params::{Hidden, Part, Protocol};
-use crate::part5::Part5Report;
+use crate::parts::joint::Part5Report;
 use crate::stats::OverSeeds;
 pub use crate::summary::QuirkEffect;
 use crate::summary::{Part2Report, Part3Report, Part4Report};
@@ -51,7 +51,7 @@ pub fn measure(
             ),
         ];
         for (quirk, fix, spec) in variants {
-            let runs = crate::part2::run(data, &spec)?;
+            let runs = crate::parts::classifier::run(data, &spec)?;
             out.push(QuirkEffect {
                 quirk,
                 fix,
@@ -72,7 +72,7 @@ pub fn measure(
     }
     if let Some(p3) = course.part3 {
         let spec = proto.regression.with_hidden(Hidden::AllRelu);
-        let runs = crate::part3::run(data, &spec, proto.clip_to_labels)?;
+        let runs = crate::parts::regression::run(data, &spec, proto.clip_to_labels)?;
         out.push(QuirkEffect {
             quirk: NO_RELU,
             fix: ADD_RELU,
@@ -92,7 +92,7 @@ pub fn measure(
     }
     if let Some(p4) = course.part4 {
         let spec = proto.gaussian.with_hidden(Hidden::AllRelu);
-        let runs = crate::part4::run(data, &spec, proto.clip_to_labels, proto.nll_beta)?;
+        let runs = crate::parts::gaussian::run(data, &spec, proto.clip_to_labels, proto.nll_beta)?;
         out.push(QuirkEffect {
             quirk: NO_RELU,
             fix: ADD_RELU,

@@ -1,7 +1,7 @@
 //! The goals a run is checked against, and the tables it prints.
 
 use crate::params::ProtocolName;
-use crate::part5::Part5Report;
+use crate::parts::joint::Part5Report;
 use crate::stats::OverSeeds;
 pub use crate::summary::Check;
 use crate::summary::LabReport;
@@ -396,7 +396,7 @@ pub fn describe_column(v: &[f64]) -> Vec<f64> {
     ]
 }
 
-fn describe(run: &crate::part4::GaussianRun) -> String {
+fn describe(run: &crate::parts::gaussian::GaussianRun) -> String {
     let col = |rows: &[Vec<f64>], j: usize| -> Vec<f64> {
         rows.iter().filter_map(|r| r.get(j).copied()).collect()
     };

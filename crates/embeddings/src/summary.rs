@@ -4,11 +4,11 @@
 use serde::Serialize;
 
 use crate::params::LabParams;
-use crate::part1::TableRun;
-use crate::part2::ClassifierRun;
-use crate::part3::RegressionRun;
-use crate::part4::GaussianRun;
-use crate::part5::Part5Report;
+use crate::parts::classifier::ClassifierRun;
+use crate::parts::gaussian::GaussianRun;
+use crate::parts::joint::Part5Report;
+use crate::parts::regression::RegressionRun;
+use crate::parts::table::TableRun;
 use crate::stats::OverSeeds;
 
 /// One goal and whether this run met it.

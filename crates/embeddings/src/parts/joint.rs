@@ -21,10 +21,10 @@
 use serde::Serialize;
 
 use crate::iris::IrisBatch;
-use crate::joint::{
+use crate::params::TrainSpec;
+use crate::parts::joint_loop::{
     train, JointLog, JointRun, JointSpec, Objective, StepTrace, INIT_STD, MAX_NORM,
 };
-use crate::params::TrainSpec;
 use crate::stats::OverSeeds;
 use crate::EmbeddingsError;
 
@@ -265,7 +265,7 @@ pub fn run(data: &IrisBatch, course: &TrainSpec) -> Result<Part5Report, Embeddin
         init_std: INIT_STD,
         max_norm: MAX_NORM,
         fast_table_lr_scale: FAST_TABLE,
-        parameters: crate::joint::named_parameters(course.hidden)?,
+        parameters: crate::parts::joint_loop::named_parameters(course.hidden)?,
         course_detached,
         naive_course: JointSummary::new(
             "naive, course speed",

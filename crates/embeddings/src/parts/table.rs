@@ -11,7 +11,7 @@ use serde::Serialize;
 use tch::{nn, nn::OptimizerConfig, nn::VarStore, Device, Kind, Tensor};
 
 use crate::params::rng_for;
-use crate::part3::rows;
+use crate::parts::rows;
 use crate::table::EmbeddingTable;
 use crate::EmbeddingsError;
 

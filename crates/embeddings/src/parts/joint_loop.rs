@@ -16,7 +16,8 @@ use crate::iris::IrisBatch;
 use crate::loss::{lookup, mae, mse, nearest_label, sq_distances};
 use crate::net::{member_rngs, optimizer, per_seed, relu_after, std_normal, Mlp};
 use crate::params::{Hidden, TrainSpec};
-use crate::part2::{cross_entropy, labels_by_seed};
+use crate::parts::classifier::cross_entropy;
+use crate::parts::labels_by_seed;
 use crate::table::EmbeddingTable;
 use crate::EmbeddingsError;
 
@@ -417,7 +418,7 @@ pub fn train(data: &IrisBatch, spec: &JointSpec) -> Result<Vec<JointRun>, Embedd
             logs,
             trajectory,
             steps,
-            predictions: crate::part3::rows(&test_pred.get(k as i64))?,
+            predictions: crate::parts::rows(&test_pred.get(k as i64))?,
         });
     }
     for r in &runs {

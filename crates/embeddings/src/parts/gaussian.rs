@@ -15,8 +15,9 @@ use crate::iris::IrisBatch;
 use crate::loss::{clip_to_labels, gaussian_nll_per_seed, lookup, mae, nearest_label};
 use crate::net::{chunk_mean, fit, member_mean, member_rngs, per_member, GaussianNet};
 use crate::params::{TrainSpec, LOG_EVERY};
-use crate::part2::labels_by_seed;
-use crate::part3::{label_embedding, rows};
+use crate::parts::labels_by_seed;
+use crate::parts::regression::label_embedding;
+use crate::parts::rows;
 use crate::EmbeddingsError;
 
 /// The trunk's layer sizes (the heads map its last layer to 2).

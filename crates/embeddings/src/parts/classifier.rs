@@ -11,6 +11,7 @@ use tch::{nn::VarStore, Kind, Tensor};
 use crate::iris::IrisBatch;
 use crate::net::{chunk_mean, fit, member_mean, member_rngs, per_member, relu_after, Mlp};
 use crate::params::{TrainSpec, LOG_EVERY};
+use crate::parts::labels_by_seed;
 use crate::EmbeddingsError;
 
 /// The classifier's layer sizes.
@@ -37,13 +38,6 @@ pub struct ClassifierRun {
     pub loss_log: Vec<(usize, f64)>,
     /// Training flowers of each class in this split.
     pub train_counts: [usize; 3],
-}
-
-/// Class indices S × N (any integer kind) as one label list per seed.
-pub fn labels_by_seed(t: &Tensor) -> Result<Vec<Vec<usize>>, EmbeddingsError> {
-    let n = t.size().last().copied().unwrap_or(0).max(1) as usize;
-    let flat = torch_util::to_labels(t)?;
-    Ok(flat.chunks(n).map(<[usize]>::to_vec).collect())
 }
 
 /// Per-seed mean cross-entropy of logits S × N × C against labels S × N.

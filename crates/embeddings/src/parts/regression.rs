@@ -16,7 +16,7 @@ use crate::net::{
     chunk_mean, fit, member_mean, member_rngs, per_member, per_seed, relu_after, std_normal, Mlp,
 };
 use crate::params::{rng_for, TrainSpec, LOG_EVERY};
-use crate::part2::labels_by_seed;
+use crate::parts::{labels_by_seed, rows};
 use crate::EmbeddingsError;
 
 /// The regression net's layer sizes.
@@ -30,12 +30,6 @@ pub const STREAM: u64 = 3;
 pub fn label_embedding(seeds: &[u64], device: Device) -> Tensor {
     let mut rngs: Vec<StdRng> = seeds.iter().map(|&s| rng_for(s, LABEL_STREAM)).collect();
     per_seed(&mut rngs, &[3, 2], device, std_normal)
-}
-
-/// A 2-D tensor as rows of numbers (for JSON and plots).
-pub fn rows(t: &Tensor) -> Result<Vec<Vec<f64>>, EmbeddingsError> {
-    let a = torch_util::to_array2(t)?;
-    Ok(a.outer_iter().map(|r| r.to_vec()).collect())
 }
 
 /// What part 3 measures on one seed (test set unless named otherwise).
