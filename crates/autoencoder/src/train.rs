@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 use tch::{nn::VarStore, Device, Kind, Tensor};
 
@@ -36,10 +36,10 @@ pub struct TrainData {
     pub labels: Vec<usize>,
 }
 
-/// The generator of epoch `epoch` (1-based) of a run seeded `seed`.
+/// The generator of epoch `epoch` (1-based) of a run seeded `seed`: the
+/// seed stream numbered by the epoch ([`labkit::seeds`]).
 pub fn epoch_rng(seed: u64, epoch: usize) -> rand::rngs::StdRng {
-    let mix = (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    rand::rngs::StdRng::seed_from_u64(seed ^ mix)
+    labkit::seeds::rng(seed, epoch as u64)
 }
 
 /// A model with its optimiser, trained one epoch at a time.

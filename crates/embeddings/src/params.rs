@@ -259,9 +259,9 @@ impl Protocol {
 
 /// An RNG for one random stream of one seed: `stream` keeps the split, the
 /// label embedding and each part's initial weights independent of each other.
+/// The workspace's one scheme ([`labkit::seeds`]).
 pub fn rng_for(seed: u64, stream: u64) -> rand::rngs::StdRng {
-    use rand::SeedableRng;
-    rand::rngs::StdRng::seed_from_u64(seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+    labkit::seeds::rng(seed, stream)
 }
 
 /// The course's notebooks print the loss every this many steps.

@@ -6,6 +6,7 @@
 //! * [`progress`]: progress bars, tables, durations, best-of-N timing;
 //! * [`exit`]: how a binary ends (errors, exit codes) and the student
 //!   release's exercise notes (the exercise-id grammar, the `todo!` message);
+//! * [`seeds`]: the seed streams (one generator per random choice of a run);
 //! * [`threads`]: idle libtorch threads sleep instead of spinning;
 //! * [`pyref`]: the Python that benchmarks time reference code with.
 //!
@@ -16,6 +17,7 @@ pub mod exit;
 pub mod output;
 pub mod progress;
 pub mod pyref;
+pub mod seeds;
 pub mod threads;
 
 pub use cli::{default_out, CommonArgs, PlotFormat, DEFAULT_SEED};
