@@ -18,9 +18,9 @@
 use rand::rngs::StdRng;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
-use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
+use tch::{nn, Device, Kind, Tensor};
 
-use crate::params::{rng_for, Hidden, Optimizer, TrainSpec};
+use crate::params::{rng_for, Hidden, TrainSpec};
 use crate::EmbeddingsError;
 
 /// Draws `n` numbers from `sample` as an f32 vector.
@@ -214,17 +214,7 @@ impl GaussianNet {
 
 /// The optimiser of `spec` over every variable of `vs`.
 pub fn optimizer(vs: &nn::VarStore, spec: &TrainSpec) -> Result<nn::Optimizer, EmbeddingsError> {
-    let wd = spec.weight_decay;
-    let opt = match spec.optimizer {
-        Optimizer::Sgd => nn::Sgd {
-            wd,
-            ..Default::default()
-        }
-        .build(vs, spec.lr)?,
-        Optimizer::Adam => nn::Adam::default().wd(wd).build(vs, spec.lr)?,
-        Optimizer::AdamW => nn::AdamW::default().wd(wd).build(vs, spec.lr)?,
-    };
-    Ok(opt)
+    Ok(spec.optimizer.build(vs, spec.lr, spec.weight_decay)?)
 }
 
 /// The training inputs of one epoch: `x` plus N(0, noise²) per entry, drawn
@@ -323,6 +313,7 @@ pub fn check_finite(
 mod tests {
     use super::*;
     use crate::loss::per_seed_mean;
+    use crate::params::Optimizer;
     use tch::nn::VarStore;
 
     fn rngs(seeds: &[u64]) -> Vec<StdRng> {

@@ -61,17 +61,8 @@ impl fmt::Display for Part {
     }
 }
 
-/// The optimiser of one training run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Optimizer {
-    /// Plain SGD (no momentum), as `torch.optim.SGD(params, lr)`.
-    Sgd,
-    /// Adam with L2 weight decay added to the gradient, as `torch.optim.Adam`.
-    Adam,
-    /// Adam with decoupled weight decay, as `torch.optim.AdamW`.
-    AdamW,
-}
+/// The optimiser of one training run (the workspace's one spec).
+pub use torch_util::Optimizer;
 
 /// Where a network applies ReLU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -16,7 +16,7 @@ use torch_util::roofline::{matmul_peak, mlp_train_flops, Roofline, SpeedProbe, P
 use torch_util::Precision;
 
 use crate::data::Split;
-use crate::train::{train_mb, Optim, TrainSpec};
+use crate::train::{train_mb, Optimizer, TrainSpec};
 use crate::ShootoutError;
 
 /// Timed epochs per side (after one warm-up epoch); the best one counts.
@@ -102,7 +102,7 @@ pub fn ours(train: &Split, seed: u64) -> Result<Side, ShootoutError> {
     let spec = TrainSpec {
         epochs: 1 + TIMED_EPOCHS,
         batch: 100,
-        optim: Optim::Adam,
+        optim: Optimizer::Adam,
         lr: 1e-3,
         lambda: 0.0,
         gamma: None,

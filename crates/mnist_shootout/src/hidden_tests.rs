@@ -2,7 +2,7 @@
 //! check the exercise on other values than the visible tests.
 
 use crate::data::Split;
-use crate::train::{train_mb, Optim, TrainSpec};
+use crate::train::{train_mb, Optimizer, TrainSpec};
 use tch::{nn, Kind, Tensor};
 
 #[test]
@@ -20,7 +20,7 @@ fn train_mb_steps_with_the_decayed_rate_and_averages_the_loss() {
     let spec = TrainSpec {
         epochs: 3,
         batch: 5,
-        optim: Optim::Sgd,
+        optim: Optimizer::Sgd,
         lr: 0.5,
         lambda: 0.0,
         gamma: Some(0.5),

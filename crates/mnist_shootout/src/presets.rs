@@ -10,7 +10,7 @@ use torch_util::Precision;
 
 use crate::assignment::Assignment;
 use crate::data::VALIDATION_DENOMINATOR;
-use crate::train::{Optim, TrainSpec};
+use crate::train::{Optimizer, TrainSpec};
 use crate::ShootoutError;
 
 /// Which preset.
@@ -132,9 +132,9 @@ impl ShootoutConfig {
         if self.n_test == 0 {
             return Err(ShootoutError::NoTestImages);
         }
-        self.spec(Optim::Sgd, self.lr, self.lambda).check()?;
+        self.spec(Optimizer::Sgd, self.lr, self.lambda).check()?;
         for &l in self.weight_lambdas.iter().chain(&self.reg_lambdas) {
-            self.spec(Optim::Sgd, self.lr, l).check()?;
+            self.spec(Optimizer::Sgd, self.lr, l).check()?;
         }
         if self.batch_sizes.contains(&0) {
             return Err(ShootoutError::ZeroBatch {
@@ -176,7 +176,7 @@ impl ShootoutConfig {
     }
 
     /// SGD (or Adam) with the preset's epochs and batch size.
-    pub fn spec(&self, optim: Optim, lr: f64, lambda: f64) -> TrainSpec {
+    pub fn spec(&self, optim: Optimizer, lr: f64, lambda: f64) -> TrainSpec {
         TrainSpec {
             epochs: self.epochs,
             batch: self.batch,

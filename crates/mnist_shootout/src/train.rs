@@ -4,25 +4,21 @@ use std::time::Instant;
 
 use pt_deep::PTDeep;
 use serde::Serialize;
-use tch::{nn, nn::OptimizerConfig, Kind, Tensor};
+use tch::{nn, Kind, Tensor};
 
 use crate::data::Split;
 use crate::ShootoutError;
 
-/// Which update rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Optim {
-    Sgd,
-    Adam,
-}
+/// Which update rule (the workspace's one optimiser spec; this lab uses
+/// SGD and Adam).
+pub use torch_util::Optimizer;
 
 /// How to train: validated by [`TrainSpec::check`] before any work.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct TrainSpec {
     pub epochs: usize,
     pub batch: usize,
-    pub optim: Optim,
+    pub optim: Optimizer,
     pub lr: f64,
     /// L2 weight λ in λ/2·Σ‖W‖².
     pub lambda: f64,
@@ -90,10 +86,7 @@ pub fn train_mb(
     }
     let device = train.x.device();
     let mut lr = spec.lr;
-    let mut opt = match spec.optim {
-        Optim::Sgd => nn::Sgd::default().build(vs, lr)?,
-        Optim::Adam => nn::Adam::default().build(vs, lr)?,
-    };
+    let mut opt = spec.optim.build(vs, lr, 0.0)?;
     let pb = labkit::progress(spec.epochs as u64, label);
     // exercise(mnist_shootout.train_mb) begin
     let batch = (spec.batch as i64).min(n);
@@ -327,7 +320,7 @@ mod tests {
         let spec = TrainSpec {
             epochs: 3,
             batch: 16,
-            optim: Optim::Sgd,
+            optim: Optimizer::Sgd,
             lr: 0.1,
             lambda: 0.0,
             gamma: None,
@@ -375,7 +368,7 @@ mod tests {
         let spec = TrainSpec {
             epochs: 20,
             batch: 32,
-            optim: Optim::Sgd,
+            optim: Optimizer::Sgd,
             lr: 0.2,
             lambda: 0.0,
             gamma: Some(0.9),

@@ -6,10 +6,12 @@
 //! - [`confusion_matrix`] on tensors, built from one-hot sums without autograd.
 
 pub mod knn;
+pub mod optim;
 pub mod precision;
 pub mod roofline;
 
 pub use knn::nearest_neighbors;
+pub use optim::Optimizer;
 pub use precision::{with_precision, Precision};
 
 use ndarray::{Array2, ArrayView2};

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::assignment::Assignment;
 use crate::run::{curve, Ctx, Job, Summary};
-use crate::train::{Optim, TrainSpec};
+use crate::train::{Optimizer, TrainSpec};
 use crate::ShootoutError;
 
 /// The course's learning rate for Adam.
@@ -42,7 +42,7 @@ pub(crate) fn train_adam(cx: &mut Ctx, gamma: Option<f64>) -> Result<AdamReport,
     let layers = [784, 100, 10];
     let spec = TrainSpec {
         gamma,
-        ..cfg.spec(Optim::Adam, ADAM_LR, cfg.lambda)
+        ..cfg.spec(Optimizer::Adam, ADAM_LR, cfg.lambda)
     };
     let (a, name, file) = match gamma {
         Some(g) => (

@@ -20,7 +20,7 @@ use tch::{nn::VarStore, Kind, Tensor};
 use crate::assignment::Assignment;
 use crate::data::Split;
 use crate::run::{curve, Ctx, Job, Summary};
-use crate::train::{Optim, Snapshot};
+use crate::train::{Optimizer, Snapshot};
 use crate::ShootoutError;
 
 /// Test accuracy of the batch-norm net normalised by the statistics of each
@@ -79,7 +79,7 @@ fn batch_stats_accuracy(
 pub fn run(cx: &mut Ctx) -> Result<BatchnormReport, ShootoutError> {
     let (cfg, data) = (cx.cfg, cx.data);
     let layers = [784, 100, 100, 10];
-    let spec = cfg.spec(Optim::Sgd, cfg.lr, cfg.lambda);
+    let spec = cfg.spec(Optimizer::Sgd, cfg.lr, cfg.lambda);
     let mut job = Job {
         assignment: Assignment::Batchnorm,
         name: "[784,100,100,10] plain",

@@ -20,7 +20,7 @@ use tch::{Device, Kind};
 
 use crate::assignment::Assignment;
 use crate::run::{curve, tag, Ctx, Job, Summary};
-use crate::train::{evaluate, logits, Optim};
+use crate::train::{evaluate, logits, Optimizer};
 use crate::ShootoutError;
 
 /// The four configurations of the course.
@@ -64,7 +64,7 @@ pub struct ConfigsReport {
 
 pub fn run(cx: &mut Ctx) -> Result<ConfigsReport, ShootoutError> {
     let (cfg, holdout) = (cx.cfg, cx.holdout);
-    let spec = cfg.spec(Optim::Sgd, cfg.lr, cfg.lambda);
+    let spec = cfg.spec(Optimizer::Sgd, cfg.lr, cfg.lambda);
     let mut runs = Vec::new();
     let mut series = Vec::new();
     let mut best = None;

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::assignment::Assignment;
 use crate::run::{curve, model, Ctx, Init};
-use crate::train::{evaluate, train_mb, EarlyStopping, Optim};
+use crate::train::{evaluate, train_mb, EarlyStopping, Optimizer};
 use crate::ShootoutError;
 
 /// Validation and test accuracy of one model.
@@ -47,7 +47,7 @@ pub fn run(cx: &mut Ctx) -> Result<EarlyStoppingReport, ShootoutError> {
     let (fit, val) = (&holdout.fit, &holdout.validation);
     let layers = [784, 100, 10];
     let (vs, m) = model(cfg, &layers, false, Init::He)?;
-    let spec = cfg.spec(Optim::Sgd, cfg.lr, cfg.lambda);
+    let spec = cfg.spec(Optimizer::Sgd, cfg.lr, cfg.lambda);
     let mut stopping = EarlyStopping::default();
     let lambda = spec.lambda;
     let hist = train_mb(

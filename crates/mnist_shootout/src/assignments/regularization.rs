@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::assignment::Assignment;
 use crate::run::{file_tag, tag, weight_norm, Ctx, Job};
-use crate::train::{evaluate, Eval, Optim};
+use crate::train::{evaluate, Eval, Optimizer};
 use crate::ShootoutError;
 
 /// The deep configurations of assignment 2.
@@ -120,7 +120,7 @@ pub fn run(cx: &mut Ctx) -> Result<RegularizationReport, ShootoutError> {
                 name: &format!("{} λ={lambda}", tag(layers)),
                 layers,
                 batch_norm: false,
-                spec: cfg.spec(Optim::Sgd, cfg.lr, lambda),
+                spec: cfg.spec(Optimizer::Sgd, cfg.lr, lambda),
                 train: &holdout.fit,
                 validation: Some(&holdout.validation),
             })?;

@@ -23,7 +23,7 @@ use tch::{nn::VarStore, Kind, Tensor};
 
 use crate::assignment::Assignment;
 use crate::run::Ctx;
-use crate::train::{evaluate, train_mb, Optim};
+use crate::train::{evaluate, train_mb, Optimizer};
 use crate::ShootoutError;
 
 /// The RBF SVM's numbers.
@@ -161,7 +161,7 @@ pub fn run(cx: &mut Ctx) -> Result<SvmReport, ShootoutError> {
     tch::manual_seed(cfg.seed as i64);
     let vs = VarStore::new(cfg.device);
     let lin = PTDeep::new(&vs.root(), &[784, 10], Activation::Relu)?;
-    let spec = cfg.spec(Optim::Sgd, cfg.lr, HINGE_LAMBDA);
+    let spec = cfg.spec(Optimizer::Sgd, cfg.lr, HINGE_LAMBDA);
     let hinge = |x: &Tensor, y: &Tensor| {
         let s = lin.logits_t(x, true);
         let sy = s.gather(1, &y.unsqueeze(1), false);

@@ -24,7 +24,7 @@ use tch::Kind;
 use super::configs::CHOSEN_BY;
 use crate::assignment::Assignment;
 use crate::run::{curve, model, tag, Ctx, Init, Job, Summary};
-use crate::train::{evaluate, Eval, Optim, TrainSpec};
+use crate::train::{evaluate, Eval, Optimizer, TrainSpec};
 use crate::ShootoutError;
 
 #[derive(Debug, Clone, Serialize)]
@@ -68,7 +68,7 @@ pub fn run(cx: &mut Ctx) -> Result<TrainMbReport, ShootoutError> {
     for &b in &cfg.batch_sizes {
         let spec = TrainSpec {
             batch: b,
-            ..cfg.spec(Optim::Sgd, cfg.lr, cfg.lambda)
+            ..cfg.spec(Optimizer::Sgd, cfg.lr, cfg.lambda)
         };
         let t = cx.fit(Job {
             assignment: Assignment::TrainMb,

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::assignment::Assignment;
 use crate::run::{weight_norm, Ctx, Job};
-use crate::train::Optim;
+use crate::train::Optimizer;
 use crate::ShootoutError;
 
 /// One λ.
@@ -45,7 +45,7 @@ pub fn run(cx: &mut Ctx) -> Result<WeightsReport, ShootoutError> {
             name: &name,
             layers: &layers,
             batch_norm: false,
-            spec: cfg.spec(Optim::Sgd, cfg.lr, l),
+            spec: cfg.spec(Optimizer::Sgd, cfg.lr, l),
             train: &data.train,
             validation: None,
         })?;
