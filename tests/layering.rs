@@ -9,9 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Crates every lab may use; they never depend on a lab.
-const SHARED: [&str; 7] = [
+const SHARED: [&str; 8] = [
     "workspace_hack",
     "data",
+    "plot",
     "metrics",
     "labkit",
     "torch_util",

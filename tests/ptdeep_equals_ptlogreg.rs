@@ -15,7 +15,6 @@ use dl_labs::torch_rng_lock;
 use ndarray::Array2;
 use pt_deep::{Activation, TrainParams};
 use pt_logreg::lab::problem_data;
-use pt_logreg::LogregParams;
 use tch::Device;
 
 /// Accuracy, AP, final loss and W of both models on the same problem.
@@ -29,9 +28,9 @@ struct Pair {
 fn both(c: usize, standardize: bool, param_lambda: f64) -> Pair {
     tch::set_num_threads(1);
     let (x, y) = problem_data(labkit::DEFAULT_SEED, c, 100).expect("pt_logreg's data");
-    let params = LogregParams {
+    let params = pt_logreg::TrainParams {
         param_lambda,
-        ..LogregParams::default() // the course's 1000 steps at δ 0.5, loss every 10
+        ..pt_logreg::TrainParams::default() // the course's 1000 steps at δ 0.5, loss every 10
     };
     let seed = labkit::DEFAULT_SEED;
     let logreg = {

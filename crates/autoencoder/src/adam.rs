@@ -18,7 +18,7 @@ fn in_place(r: Result<Tensor, tch::TchError>) -> Result<(), AeError> {
 
 /// Adam's hyper-parameters (PyTorch's defaults for the betas and ε).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct AdamConfig {
+pub struct AdamParams {
     pub lr: f64,
     pub beta1: f64,
     pub beta2: f64,
@@ -26,10 +26,10 @@ pub struct AdamConfig {
     pub weight_decay: f64,
 }
 
-impl Default for AdamConfig {
+impl Default for AdamParams {
     /// The lab's setting: lr 1e-3, weight decay 1e-8.
     fn default() -> Self {
-        AdamConfig {
+        AdamParams {
             lr: 1e-3,
             beta1: 0.9,
             beta2: 0.999,
@@ -42,7 +42,7 @@ impl Default for AdamConfig {
 /// The optimiser and its state, over every trainable variable of a VarStore.
 #[derive(Debug)]
 pub struct Adam {
-    cfg: AdamConfig,
+    cfg: AdamParams,
     names: Vec<String>,
     params: Vec<Tensor>,
     m: Vec<Tensor>,
@@ -51,7 +51,7 @@ pub struct Adam {
 }
 
 impl Adam {
-    pub fn new(vs: &VarStore, cfg: AdamConfig) -> Self {
+    pub fn new(vs: &VarStore, cfg: AdamParams) -> Self {
         let mut named: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
         named.sort_by(|a, b| a.0.cmp(&b.0));
         let (names, params): (Vec<String>, Vec<Tensor>) = named.into_iter().unzip();
@@ -154,10 +154,10 @@ mod tests {
             let w = vs
                 .root()
                 .var_copy("w", &Tensor::from_slice(&[0.3f32, 0.1, -0.4]));
-            let cfg = AdamConfig {
+            let cfg = AdamParams {
                 lr: 0.05,
                 weight_decay: 0.01,
-                ..AdamConfig::default()
+                ..AdamParams::default()
             };
             let mut own = Adam::new(&vs, cfg);
             let lib = nn::Adam {
@@ -193,17 +193,17 @@ mod tests {
     fn state_round_trips() {
         let vs = VarStore::new(Device::Cpu);
         let w = vs.root().var("w", &[4], nn::Init::Const(1.0));
-        let mut a = Adam::new(&vs, AdamConfig::default());
+        let mut a = Adam::new(&vs, AdamParams::default());
         w.square().sum(Kind::Float).backward();
         a.step().unwrap();
         let saved: HashMap<String, Tensor> = a.state().into_iter().collect();
-        let mut b = Adam::new(&vs, AdamConfig::default());
+        let mut b = Adam::new(&vs, AdamParams::default());
         b.load_state(&saved).unwrap();
         assert_eq!(b.steps(), 1);
         assert!(b.m[0].allclose(&a.m[0], 0.0, 0.0, false));
         let mut broken: HashMap<String, Tensor> = a.state().into_iter().collect();
         broken.remove("adam.step");
-        assert!(Adam::new(&vs, AdamConfig::default())
+        assert!(Adam::new(&vs, AdamParams::default())
             .load_state(&broken)
             .is_none());
     }

@@ -13,7 +13,7 @@ use torch_util::roofline::{
 };
 use torch_util::{with_precision, Precision};
 
-use crate::config::{TrainConfig, Variant};
+use crate::config::{TrainParams, Variant};
 use crate::model::{DECODER, ENCODER};
 use crate::train::{TrainData, Trainer};
 use crate::AeError;
@@ -48,11 +48,11 @@ pub fn bench_epochs(
         return Err(AeError::ZeroEpochs);
     }
     torch_util::precision::check(p, device)?;
-    let cfg = TrainConfig {
+    let cfg = TrainParams {
         epochs: epochs + 1,
         n_train: data.labels.len(),
         precision: p,
-        ..TrainConfig::default()
+        ..TrainParams::default()
     };
     let mut t = Trainer::new(cfg, Variant::Plain, 1, device);
     let epoch = |t: &mut Trainer| with_precision(p, device, || t.run_epoch(data));
@@ -134,7 +134,7 @@ pub fn run(
     mnist_dir: &std::path::Path,
     device: Device,
     out: &std::path::Path,
-) -> anyhow::Result<BenchReport> {
+) -> Result<BenchReport, AeError> {
     let python = labkit::pyref::find_torch_python();
     let mnist = data::mnist::load_mnist(mnist_dir)?;
     let data = TrainData {
@@ -187,7 +187,13 @@ pub fn run(
                     ],
                 )?;
                 let line = text.lines().last().unwrap_or_default();
-                theirs.push(serde_json::from_str::<PythonEpochs>(line)?);
+                let parsed = serde_json::from_str::<PythonEpochs>(line).map_err(|source| {
+                    AeError::ReferenceOutput {
+                        line: line.to_string(),
+                        source,
+                    }
+                })?;
+                theirs.push(parsed);
             }
         }
         Ok(_) => python_missing = Some("the reference script runs on the CPU only".to_string()),

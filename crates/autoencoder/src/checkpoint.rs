@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use tch::{nn::VarStore, Tensor};
 
 use crate::adam::Adam;
-use crate::config::{TrainConfig, Variant};
+use crate::config::{TrainParams, Variant};
 use crate::train::{EpochLoss, Trainer};
 use crate::AeError;
 
@@ -24,7 +24,7 @@ pub struct Meta {
     pub seed: u64,
     /// Epochs completed.
     pub epoch: usize,
-    pub train: TrainConfig,
+    pub train: TrainParams,
     pub losses: Vec<EpochLoss>,
 }
 
@@ -100,11 +100,11 @@ pub fn load(
         return mismatch("seed", expect.seed.to_string(), meta.seed.to_string());
     }
     let (a, b) = (
-        TrainConfig {
+        TrainParams {
             epochs: 0,
             ..expect.train
         },
-        TrainConfig {
+        TrainParams {
             epochs: 0,
             ..meta.train
         },

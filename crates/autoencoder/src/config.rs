@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use tch::Device;
 use torch_util::Precision;
 
-use crate::adam::AdamConfig;
+use crate::adam::AdamParams;
 use crate::AeError;
 
 /// Seeds of the course's protocol (`--full`): --seed, --seed + 1, --seed + 2.
@@ -69,10 +69,10 @@ impl PairRule {
 /// How the autoencoder trains. Everything that changes the numbers is here,
 /// and a checkpoint is only resumed under the same values.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct TrainConfig {
+pub struct TrainParams {
     pub epochs: usize,
     pub batch_size: usize,
-    pub adam: AdamConfig,
+    pub adam: AdamParams,
     /// Temperature τ of the contrastive term.
     pub tau: f64,
     /// How the contrastive variant picks its two digits.
@@ -86,13 +86,13 @@ pub struct TrainConfig {
     pub precision: Precision,
 }
 
-impl Default for TrainConfig {
+impl Default for TrainParams {
     /// The quick default: 20 epochs on the first 10,000 training images.
     fn default() -> Self {
-        TrainConfig {
+        TrainParams {
             epochs: 20,
             batch_size: 1024,
-            adam: AdamConfig::default(),
+            adam: AdamParams::default(),
             tau: 0.5,
             pair_rule: PairRule::Course,
             n_train: 10_000,
@@ -101,13 +101,13 @@ impl Default for TrainConfig {
     }
 }
 
-impl TrainConfig {
+impl TrainParams {
     /// The course's protocol: 500 epochs on all 60,000 images.
     pub fn full() -> Self {
-        TrainConfig {
+        TrainParams {
             epochs: 500,
             n_train: 60_000,
-            ..TrainConfig::default()
+            ..TrainParams::default()
         }
     }
 
@@ -141,16 +141,16 @@ impl TrainConfig {
 
 /// The t-SNE views: every `every`-th training image.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct TsneConfig {
+pub struct TsneParams {
     pub enabled: bool,
     pub every: usize,
     pub perplexity: f64,
     pub max_iter: usize,
 }
 
-impl Default for TsneConfig {
+impl Default for TsneParams {
     fn default() -> Self {
-        TsneConfig {
+        TsneParams {
             enabled: true,
             every: 3,
             perplexity: 30.0,
@@ -165,8 +165,8 @@ pub struct LabConfig {
     /// Seeds of the runs; the first one also draws the t-SNE views.
     pub seeds: Vec<u64>,
     pub variant: Variant,
-    pub train: TrainConfig,
-    pub tsne: TsneConfig,
+    pub train: TrainParams,
+    pub tsne: TsneParams,
     /// Write a checkpoint every this many epochs (and at the end).
     pub checkpoint_every: usize,
     /// Continue from the checkpoints in the output folder.

@@ -3,9 +3,9 @@
 
 use std::time::Instant;
 
-use data::plot::{image_grid, scatter_classes, ImageMap};
 use labkit::RunDir;
 use ndarray::{Array2, Axis};
+use plot::{image_grid, scatter_classes, ImageMap};
 use serde::Serialize;
 
 use crate::config::{LabConfig, Variant};
@@ -154,7 +154,7 @@ pub fn tsne_views(
             .map(|((_, e), t)| (t.as_str(), e.view(), sub_labels.as_slice()))
             .collect();
         let file = format!("tsne_pixels_vs_codes.{}", cfg.format.ext());
-        data::plot::scatter_side_by_side(&dir.path(&file), &panels, 0.1)?;
+        plot::scatter_side_by_side(&dir.path(&file), &panels, 0.1)?;
     }
     Ok(out)
 }

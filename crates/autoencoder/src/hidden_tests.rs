@@ -61,16 +61,16 @@ fn the_model_by_hand_from_its_named_layers() {
 
 #[test]
 fn two_epochs_by_hand() {
-    use crate::config::{TrainConfig, Variant};
+    use crate::config::{TrainParams, Variant};
     use crate::loss::reconstruction;
     use crate::train::{epoch_rng, TrainData, Trainer};
     use rand::seq::SliceRandom;
     use tch::{Device, Kind};
-    let cfg = TrainConfig {
+    let cfg = TrainParams {
         epochs: 2,
         batch_size: 24,
         n_train: 50,
-        ..TrainConfig::default()
+        ..TrainParams::default()
     };
     let data = TrainData {
         x: torch_util::with_seed(50, || Tensor::rand([50, 784], (Kind::Float, Device::Cpu))),
@@ -117,19 +117,19 @@ fn two_epochs_by_hand() {
 /// MSE + the contrastive term (unscaled), the epoch's means over the images.
 #[test]
 fn a_contrastive_epoch_by_hand() {
-    use crate::config::{PairRule, TrainConfig, Variant};
+    use crate::config::{PairRule, TrainParams, Variant};
     use crate::loss::{contrastive, reconstruction};
     use crate::train::{epoch_rng, pick_pair, TrainData, Trainer};
     use rand::seq::SliceRandom;
     use tch::{Device, Kind};
     for rule in [PairRule::Course, PairRule::Present] {
-        let cfg = TrainConfig {
+        let cfg = TrainParams {
             epochs: 2,
             batch_size: 16,
             n_train: 60,
             tau: 0.4,
             pair_rule: rule,
-            ..TrainConfig::default()
+            ..TrainParams::default()
         };
         // three digits only, so that the course's rule finds pairs often
         let data = TrainData {
@@ -261,7 +261,7 @@ fn pairs_are_drawn_uniformly_and_point_into_the_batch() {
 
 #[test]
 fn the_contrastive_term_of_a_batch_by_hand() {
-    use crate::config::{PairRule, TrainConfig, Variant};
+    use crate::config::{PairRule, TrainParams, Variant};
     use crate::loss::contrastive;
     use crate::train::{epoch_rng, pick_pair, Trainer};
     use tch::{Device, Kind};
@@ -269,10 +269,10 @@ fn the_contrastive_term_of_a_batch_by_hand() {
     let batch = [5i64, 3, 0, 1];
     let z = torch_util::with_seed(4, || Tensor::randn([4, 6], (Kind::Float, Device::Cpu)));
     for rule in [PairRule::Present, PairRule::Course] {
-        let cfg = TrainConfig {
+        let cfg = TrainParams {
             tau: 0.3,
             pair_rule: rule,
-            ..TrainConfig::default()
+            ..TrainParams::default()
         };
         let t = Trainer::new(cfg, Variant::Contrastive, 1, Device::Cpu);
         let mut with_term = 0;
@@ -303,9 +303,9 @@ fn the_contrastive_term_of_a_batch_by_hand() {
         }
     }
     let t = Trainer::new(
-        TrainConfig {
+        TrainParams {
             pair_rule: PairRule::Present,
-            ..TrainConfig::default()
+            ..TrainParams::default()
         },
         Variant::Contrastive,
         1,

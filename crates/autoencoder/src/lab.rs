@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use data::mnist::{load_mnist, Mnist};
-use data::plot::{line_plot, Series};
 use labkit::RunDir;
 use ndarray::Array2;
+use plot::{line_plot, Series};
 use serde::Serialize;
 
 use crate::config::{LabConfig, Variant};

@@ -95,13 +95,20 @@ pub enum AeError {
     #[error("the t-SNE library stopped with a panic (a bug in bhtsne); try another perplexity")]
     TsnePanicked,
     #[error(transparent)]
+    Reference(#[from] labkit::pyref::PyRefError),
+    #[error("the PyTorch reference printed no result line ({source}); its last line was: {line}")]
+    ReferenceOutput {
+        line: String,
+        source: serde_json::Error,
+    },
+    #[error(transparent)]
     Precision(#[from] torch_util::precision::PrecisionError),
     #[error(transparent)]
     Mnist(#[from] data::mnist::MnistError),
     #[error(transparent)]
     Metrics(#[from] metrics::MetricsError),
     #[error(transparent)]
-    Plot(#[from] data::plot::PlotError),
+    Plot(#[from] plot::PlotError),
     #[error(transparent)]
     Output(#[from] labkit::OutputError),
     #[error(transparent)]

@@ -15,7 +15,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use autoencoder::config::{PairRule, TrainConfig, TsneConfig, FULL_SEEDS};
+use autoencoder::config::{PairRule, TrainParams, TsneParams, FULL_SEEDS};
 use autoencoder::ncm::Metric;
 use autoencoder::{lab, LabConfig, Variant};
 use clap::Parser;
@@ -42,16 +42,16 @@ struct Args {
     #[arg(long, help = help::n_train())]
     n_train: Option<usize>,
     /// Mini-batch size
-    #[arg(long, default_value_t = TrainConfig::default().batch_size)]
+    #[arg(long, default_value_t = TrainParams::default().batch_size)]
     batch_size: usize,
     /// Adam's learning rate
-    #[arg(long, default_value_t = TrainConfig::default().adam.lr)]
+    #[arg(long, default_value_t = TrainParams::default().adam.lr)]
     lr: f64,
     /// Adam's (L2) weight decay
-    #[arg(long, default_value_t = TrainConfig::default().adam.weight_decay)]
+    #[arg(long, default_value_t = TrainParams::default().adam.weight_decay)]
     weight_decay: f64,
     /// Temperature τ of the contrastive term
-    #[arg(long, default_value_t = TrainConfig::default().tau)]
+    #[arg(long, default_value_t = TrainParams::default().tau)]
     tau: f64,
     /// How the contrastive variant picks its two digits per step: course =
     /// a1, a2 drawn from 0–9 (maybe equal), no term unless both are in the
@@ -68,13 +68,13 @@ struct Args {
     #[arg(long)]
     no_tsne: bool,
     /// t-SNE of every N-th training image
-    #[arg(long, default_value_t = TsneConfig::default().every)]
+    #[arg(long, default_value_t = TsneParams::default().every)]
     tsne_every: usize,
     /// t-SNE perplexity
-    #[arg(long, default_value_t = TsneConfig::default().perplexity)]
+    #[arg(long, default_value_t = TsneParams::default().perplexity)]
     tsne_perplexity: f64,
     /// t-SNE iterations
-    #[arg(long, default_value_t = TsneConfig::default().max_iter)]
+    #[arg(long, default_value_t = TsneParams::default().max_iter)]
     tsne_iter: usize,
     /// Write a checkpoint every N epochs (and at the end)
     #[arg(long, default_value_t = 10)]
@@ -99,10 +99,10 @@ struct Args {
 
 /// Help lines whose defaults come from the presets.
 mod help {
-    use autoencoder::config::{TrainConfig, FULL_SEEDS};
+    use autoencoder::config::{TrainParams, FULL_SEEDS};
 
     pub fn full() -> String {
-        let f = TrainConfig::full();
+        let f = TrainParams::full();
         format!(
             "The course's protocol: {} epochs on the first {} training images, {FULL_SEEDS} \
              seeds from --seed (unless --seeds)",
@@ -113,16 +113,16 @@ mod help {
     pub fn epochs() -> String {
         labkit::cli::quick_full_help(
             "Epochs",
-            TrainConfig::default().epochs,
-            TrainConfig::full().epochs,
+            TrainParams::default().epochs,
+            TrainParams::full().epochs,
         )
     }
 
     pub fn n_train() -> String {
         labkit::cli::quick_full_help(
             "Training images used, the first N",
-            TrainConfig::default().n_train,
-            TrainConfig::full().n_train,
+            TrainParams::default().n_train,
+            TrainParams::full().n_train,
         )
     }
 
@@ -162,18 +162,18 @@ fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
     }
     let out = args.common.out_dir("autoencoder");
     let base = if args.full {
-        TrainConfig::full()
+        TrainParams::full()
     } else {
-        TrainConfig::default()
+        TrainParams::default()
     };
-    let train = TrainConfig {
+    let train = TrainParams {
         epochs: args.epochs.unwrap_or(base.epochs),
         n_train: args.n_train.unwrap_or(base.n_train),
         batch_size: args.batch_size,
         tau: args.tau,
         pair_rule: args.pair_rule,
         precision: args.precision,
-        adam: autoencoder::adam::AdamConfig {
+        adam: autoencoder::adam::AdamParams {
             lr: args.lr,
             weight_decay: args.weight_decay,
             ..base.adam
@@ -212,7 +212,7 @@ fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
         },
         variant: args.variant,
         train,
-        tsne: TsneConfig {
+        tsne: TsneParams {
             enabled: !args.no_tsne,
             every: args.tsne_every,
             perplexity: args.tsne_perplexity,

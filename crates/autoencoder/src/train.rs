@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use tch::{nn::VarStore, Device, Kind, Tensor};
 
 use crate::adam::Adam;
-use crate::config::{PairRule, TrainConfig, Variant};
+use crate::config::{PairRule, TrainParams, Variant};
 use crate::loss::{contrastive, reconstruction};
 use crate::model::Autoencoder;
 use crate::AeError;
@@ -48,7 +48,7 @@ pub struct Trainer {
     pub vs: VarStore,
     pub model: Autoencoder,
     pub adam: Adam,
-    pub cfg: TrainConfig,
+    pub cfg: TrainParams,
     pub variant: Variant,
     pub seed: u64,
     /// Epochs completed.
@@ -60,7 +60,7 @@ impl Trainer {
     /// A fresh model, initialised from `tch::manual_seed(seed)` (under
     /// [`torch_util::with_seed`]'s lock, so that parallel tests cannot
     /// interleave their draws).
-    pub fn new(cfg: TrainConfig, variant: Variant, seed: u64, device: Device) -> Self {
+    pub fn new(cfg: TrainParams, variant: Variant, seed: u64, device: Device) -> Self {
         let vs = VarStore::new(device);
         let model = torch_util::with_seed(seed, || Autoencoder::new(&vs.root()));
         let adam = Adam::new(&vs, cfg.adam);
@@ -244,12 +244,12 @@ mod tests {
         }
     }
 
-    fn cfg() -> TrainConfig {
-        TrainConfig {
+    fn cfg() -> TrainParams {
+        TrainParams {
             epochs: 3,
             batch_size: 16,
             n_train: 64,
-            ..TrainConfig::default()
+            ..TrainParams::default()
         }
     }
 
@@ -357,7 +357,7 @@ mod tests {
         t.run_epoch(&data).unwrap();
         crate::checkpoint::save(&path, &t.vs, &t.adam, &crate::checkpoint::Meta::of(&t)).unwrap();
         let mut other = Trainer::new(
-            TrainConfig {
+            TrainParams {
                 batch_size: 32,
                 ..cfg()
             },

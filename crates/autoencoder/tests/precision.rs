@@ -4,7 +4,7 @@
 //! bfloat16's 8-bit significand (relative rounding 2^-9 ≈ 0.2 % per value,
 //! growing with the length of each sum).
 
-use autoencoder::config::{TrainConfig, Variant};
+use autoencoder::config::{TrainParams, Variant};
 use autoencoder::model::Autoencoder;
 use autoencoder::train::{TrainData, Trainer};
 use tch::{nn::VarStore, Device, Kind, Tensor};
@@ -45,12 +45,12 @@ fn a_bf16_epoch_keeps_fp32_weights_and_lands_near_the_fp32_epoch() {
         labels: (0..512).map(|i| i % 10).collect(),
     };
     let run = |p: Precision| {
-        let cfg = TrainConfig {
+        let cfg = TrainParams {
             epochs: 3,
             n_train: 512,
             batch_size: 128,
             precision: p,
-            ..TrainConfig::default()
+            ..TrainParams::default()
         };
         let mut t = Trainer::new(cfg, Variant::Plain, 3, d);
         let losses: Vec<f64> = (0..3)

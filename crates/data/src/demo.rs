@@ -18,8 +18,8 @@ use ndarray::{Array1, ArrayView2};
 use rand::SeedableRng;
 use serde::Serialize;
 
-use crate::plot::{check_grid, graph_data, graph_surface, Figure2d, PlotError, Rect};
 use crate::{DataError, GmmSpec};
+use plot::{check_grid, graph_data, graph_surface, Figure2d, PlotError, Rect};
 
 /// What can go wrong in the demo.
 #[derive(Debug, thiserror::Error)]
@@ -34,9 +34,9 @@ pub enum DemoError {
     Output(#[from] labkit::OutputError),
 }
 
-/// Settings of the demo; [`DemoConfig::check`] runs before anything is written.
+/// Settings of the demo; [`LabConfig::check`] runs before anything is written.
 #[derive(Debug, Clone, Serialize)]
-pub struct DemoConfig {
+pub struct LabConfig {
     pub seed: u64,
     pub data: GmmSpec,
     /// The surface is sampled on grid × grid points.
@@ -46,10 +46,10 @@ pub struct DemoConfig {
     pub out: PathBuf,
 }
 
-impl Default for DemoConfig {
+impl Default for LabConfig {
     /// The course's exercise: `sample_gmm_2d(4, 2, 30)`, seed 100, written to `results/data/`.
     fn default() -> Self {
-        DemoConfig {
+        LabConfig {
             seed: labkit::DEFAULT_SEED,
             data: GmmSpec { k: 4, c: 2, n: 30 },
             grid: 256,
@@ -59,7 +59,7 @@ impl Default for DemoConfig {
     }
 }
 
-impl DemoConfig {
+impl LabConfig {
     pub fn check(&self) -> Result<(), DemoError> {
         crate::check_gmm_args(self.data.k, self.data.c, self.data.n)?;
         check_grid(self.grid)?;
@@ -69,9 +69,9 @@ impl DemoConfig {
 
 /// What `metrics.json` holds.
 #[derive(Debug, Clone, Serialize)]
-pub struct DemoReport {
+pub struct LabReport {
     pub lab: &'static str,
-    pub config: DemoConfig,
+    pub config: LabConfig,
     pub n_points: usize,
     /// Points per true class.
     pub class_counts: Vec<usize>,
@@ -86,7 +86,7 @@ pub fn dummy_decision(x: ArrayView2<f64>) -> Array1<f64> {
 }
 
 /// Draws the data, scores the dummy decision and writes `demo.<ext>` and `metrics.json`.
-pub fn run_demo(cfg: &DemoConfig) -> Result<DemoReport, DemoError> {
+pub fn run_lab(cfg: &LabConfig) -> Result<LabReport, DemoError> {
     cfg.check()?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(cfg.seed);
     let (x, y) = cfg.data.sample(&mut rng)?;
@@ -109,7 +109,7 @@ pub fn run_demo(cfg: &DemoConfig) -> Result<DemoReport, DemoError> {
     .with_surface(surface)
     .with_data(layer)
     .save(&dir.path(&plot))?;
-    let report = DemoReport {
+    let report = LabReport {
         lab: "data",
         config: cfg.clone(),
         n_points: y.len(),
@@ -134,19 +134,19 @@ mod tests {
     #[test]
     fn bad_settings_are_rejected_before_writing() {
         let out = std::env::temp_dir().join(format!("data-demo-never-{}", std::process::id()));
-        let mut cfg = DemoConfig {
+        let mut cfg = LabConfig {
             out: out.clone(),
-            ..DemoConfig::default()
+            ..LabConfig::default()
         };
         cfg.grid = 1;
         assert!(matches!(
-            run_demo(&cfg),
+            run_lab(&cfg),
             Err(DemoError::Plot(PlotError::GridTooSmall { .. }))
         ));
         cfg.grid = 16;
         cfg.data = GmmSpec { k: 1, c: 2, n: 30 };
         assert!(matches!(
-            run_demo(&cfg),
+            run_lab(&cfg),
             Err(DemoError::Data(DataError::FewerComponentsThanClasses {
                 k: 1,
                 c: 2

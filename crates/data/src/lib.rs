@@ -1,9 +1,8 @@
-//! Data for every lab: toy 2-D generators, MNIST and Iris loaders, and plots.
+//! Data for every lab: toy 2-D generators, MNIST and Iris loaders.
 //!
 //! - [`toy`]: `sample_gauss_2d`, `sample_gmm_2d`, `class_to_onehot` (Lab 1).
 //! - [`mnist`]: a reader for raw or gzipped IDX files with typed errors.
 //! - [`iris`]: the 150 Iris flowers (shipped inside `linfa-datasets`).
-//! - [`plot`]: decision surfaces, data scatter, line plots, image grids, GIFs.
 //! - [`demo`]: the course's first exercise (`cargo run -p data`).
 //!
 //! Every random generator takes the RNG as an argument, so a seeded RNG gives
@@ -12,7 +11,6 @@
 pub mod demo;
 pub mod iris;
 pub mod mnist;
-pub mod plot;
 pub mod scale;
 pub mod toy;
 

@@ -11,7 +11,7 @@
 //! Outputs: results/data/demo.png and metrics.json.
 
 use clap::Parser;
-use data::demo::{run_demo, DemoConfig};
+use data::demo::{run_lab, LabConfig};
 
 /// The data module's demo: sample_gmm_2d(4, 2, 30) over a simple decision surface (Lab 1).
 #[derive(Debug, Parser)]
@@ -20,7 +20,7 @@ struct Args {
     #[command(flatten)]
     common: labkit::CommonArgs,
     /// The surface is sampled on GRID × GRID points
-    #[arg(long, default_value_t = DemoConfig::default().grid)]
+    #[arg(long, default_value_t = LabConfig::default().grid)]
     grid: usize,
 }
 
@@ -29,14 +29,14 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    let cfg = DemoConfig {
+    let cfg = LabConfig {
         seed: args.common.seed,
         grid: args.grid,
         format: args.common.format,
         out: args.common.out_dir("data"),
-        ..DemoConfig::default()
+        ..LabConfig::default()
     };
-    let r = run_demo(&cfg)?;
+    let r = run_lab(&cfg)?;
     println!(
         "{} (seed {}): {} points, {} per class; f(x) = x0 + x1 − 5 agrees with {:.3} of them",
         cfg.data,

@@ -1,9 +1,9 @@
 //! The lab's figures, one function per plot, built on [`crate::plots::Canvas`]
-//! and the shared `data::plot` charts.
+//! and the shared `plot` charts.
 
 use std::path::Path;
 
-use data::plot::{class_color, lighten, line_plot, PlotError, Series};
+use plot::{class_color, lighten, line_plot, PlotError, Series};
 use plotters::style::{RGBColor, BLACK};
 
 use crate::iris::SPECIES;

@@ -8,7 +8,7 @@ use tch::{nn::VarStore, Device, Kind, Tensor};
 use crate::iris::IrisBatch;
 use crate::loss::{lookup, mse, nearest_label};
 use crate::net::{optimizer, relu_after, GaussianNet, Mlp};
-use crate::params::{Hidden, Optimizer, TrainSpec};
+use crate::params::{Hidden, Optimizer, TrainParams};
 use crate::parts::classifier::cross_entropy;
 use crate::parts::joint_loop::{joint_step, JointSpec, Objective, MAX_NORM};
 use crate::table::EmbeddingTable;
@@ -302,7 +302,7 @@ fn gaussian_net_by_hand_from_its_named_variables() {
 fn two_steps(detach_table: bool) {
     let data = IrisBatch::new(&[100, 101], 0.2, false, false, Device::Cpu).unwrap();
     let spec = JointSpec {
-        train: TrainSpec::new(Optimizer::Sgd, 0.1, 0.0, 2),
+        train: TrainParams::new(Optimizer::Sgd, 0.1, 0.0, 2),
         objective: Objective::Mse,
         table_lr_scale: 1.0,
         detach_table,

@@ -5,7 +5,7 @@ use std::time::Instant;
 use labkit::RunDir;
 
 use crate::iris::IrisBatch;
-use crate::params::{LabParams, Part, ProtocolName};
+use crate::params::{LabConfig, Part, ProtocolName};
 use crate::parts::classifier::ClassifierRun;
 use crate::parts::gaussian::{pooled_variance, GaussianRun};
 use crate::report::checks;
@@ -63,7 +63,7 @@ fn part4_report(runs: Vec<GaussianRun>) -> Result<Part4Report, EmbeddingsError> 
 }
 
 /// Runs the chosen parts, writes the figures and `metrics.json` under `params.out`.
-pub fn run(params: &LabParams) -> Result<LabReport, EmbeddingsError> {
+pub fn run_lab(params: &LabConfig) -> Result<LabReport, EmbeddingsError> {
     params.check()?;
     let start = Instant::now();
     let dir = RunDir::create(&params.out)?;

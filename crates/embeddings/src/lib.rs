@@ -37,7 +37,7 @@ pub mod stats;
 pub mod summary;
 pub mod table;
 
-pub use params::{LabParams, Part, Protocol, TrainSpec};
+pub use params::{LabConfig, Part, Protocol, TrainParams};
 
 /// Everything that can go wrong in this crate.
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +91,7 @@ pub enum EmbeddingsError {
     #[error(transparent)]
     Metrics(#[from] metrics::MetricsError),
     #[error(transparent)]
-    Plot(#[from] data::plot::PlotError),
+    Plot(#[from] plot::PlotError),
     #[error(transparent)]
     Output(#[from] labkit::OutputError),
     #[error(transparent)]

@@ -15,7 +15,7 @@
 
 use anyhow::Context;
 use clap::{ArgMatches, Parser};
-use embeddings::params::{LabParams, Part, Protocol};
+use embeddings::params::{LabConfig, Part, Protocol};
 
 /// Label embeddings on Iris: classifier, regression onto label points,
 /// Gaussian NLL and joint learning of the labels (Lab 3).
@@ -39,13 +39,13 @@ struct Args {
     #[arg(long)]
     improved: bool,
     /// Seeds of the spread: --seed, --seed + 1, …
-    #[arg(long, default_value_t = LabParams::default().n_seeds)]
+    #[arg(long, default_value_t = LabConfig::default().n_seeds)]
     seeds: usize,
     /// Epochs of every training run [default: the protocol's, 1,000 or 2,000]
     #[arg(long)]
     epochs: Option<usize>,
     /// Share of the flowers used for training
-    #[arg(long, default_value_t = LabParams::default().train_fraction)]
+    #[arg(long, default_value_t = LabConfig::default().train_fraction)]
     train_fraction: f64,
 }
 
@@ -76,7 +76,7 @@ fn run(args: Args, matches: &ArgMatches) -> anyhow::Result<()> {
     } else {
         labkit::default_out("embeddings")
     };
-    let params = LabParams {
+    let params = LabConfig {
         seed: args.common.seed,
         n_seeds: args.seeds,
         parts: args.part.map_or_else(|| Part::ALL.to_vec(), |p| vec![p]),
@@ -84,7 +84,7 @@ fn run(args: Args, matches: &ArgMatches) -> anyhow::Result<()> {
         train_fraction: args.train_fraction,
         // The shared flag's check (and its message) first; then the lab's default.
         threads: torch_util::set_threads(Some(
-            args.torch.threads.unwrap_or(LabParams::default().threads),
+            args.torch.threads.unwrap_or(LabConfig::default().threads),
         ))?,
         device: args.torch.device.resolve()?,
         out: args.common.out.clone().unwrap_or(default_out),
@@ -95,7 +95,7 @@ fn run(args: Args, matches: &ArgMatches) -> anyhow::Result<()> {
         .map_err(labkit::cli::with_flag)
         .context("invalid settings (nothing was run)")?;
     println!("{}", torch_util::device_report(params.device));
-    let report = embeddings::lab::run(&params)
+    let report = embeddings::lab::run_lab(&params)
         .map_err(labkit::cli::with_flag)
         .with_context(|| {
             format!(

@@ -20,7 +20,7 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use tch::{nn, Device, Kind, Tensor};
 
-use crate::params::{rng_for, Hidden, TrainSpec};
+use crate::params::{rng_for, Hidden, TrainParams};
 use crate::EmbeddingsError;
 
 /// Draws `n` numbers from `sample` as an f32 vector.
@@ -213,7 +213,7 @@ impl GaussianNet {
 }
 
 /// The optimiser of `spec` over every variable of `vs`.
-pub fn optimizer(vs: &nn::VarStore, spec: &TrainSpec) -> Result<nn::Optimizer, EmbeddingsError> {
+pub fn optimizer(vs: &nn::VarStore, spec: &TrainParams) -> Result<nn::Optimizer, EmbeddingsError> {
     Ok(spec.optimizer.build(vs, spec.lr, spec.weight_decay)?)
 }
 
@@ -268,7 +268,7 @@ impl Fitted {
 /// are read back from the device once, at the end.
 pub fn fit(
     vs: &nn::VarStore,
-    spec: &TrainSpec,
+    spec: &TrainParams,
     x_train: &Tensor,
     rngs: &mut [StdRng],
     what: &'static str,
@@ -366,7 +366,7 @@ mod tests {
         // Two seeds trained together reach the weights each reaches alone.
         let x = Tensor::from_slice(&[0.5f32, -1.0, 2.0, 0.3, 1.5, -0.7, 0.1, 0.9]).view([1, 2, 4]);
         let target = Tensor::from_slice(&[1.0f32, -1.0, 0.0, 2.0]).view([1, 2, 2]);
-        let spec = TrainSpec::new(Optimizer::Adam, 1e-2, 0.0, 20);
+        let spec = TrainParams::new(Optimizer::Adam, 1e-2, 0.0, 20);
         let train = |seeds: &[u64]| {
             let s = seeds.len() as i64;
             let vs = VarStore::new(Device::Cpu);

@@ -1,5 +1,5 @@
 //! The lab's settings: which parts run, the training protocol (the course's or
-//! the improved one), the split and the seeds. [`LabParams::check`] validates
+//! the improved one), the split and the seeds. [`LabConfig::check`] validates
 //! everything before any file is written.
 
 use std::fmt;
@@ -77,7 +77,7 @@ pub enum Hidden {
 
 /// How one network is trained: whole-batch steps on the training flowers.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct TrainSpec {
+pub struct TrainParams {
     pub optimizer: Optimizer,
     pub lr: f64,
     pub weight_decay: f64,
@@ -97,9 +97,9 @@ pub struct TrainSpec {
     pub softmax_twice: bool,
 }
 
-impl TrainSpec {
+impl TrainParams {
     pub const fn new(optimizer: Optimizer, lr: f64, weight_decay: f64, epochs: usize) -> Self {
-        TrainSpec {
+        TrainParams {
             optimizer,
             lr,
             weight_decay,
@@ -170,13 +170,13 @@ pub struct Protocol {
     /// Part 4: the β of β-NLL (0 = the plain Gaussian NLL of the course).
     pub nll_beta: f64,
     /// Part 2.
-    pub classifier: TrainSpec,
+    pub classifier: TrainParams,
     /// Part 3.
-    pub regression: TrainSpec,
+    pub regression: TrainParams,
     /// Part 4.
-    pub gaussian: TrainSpec,
+    pub gaussian: TrainParams,
     /// Part 5.
-    pub joint: TrainSpec,
+    pub joint: TrainParams,
 }
 
 impl Protocol {
@@ -192,10 +192,10 @@ impl Protocol {
             standardize: false,
             clip_to_labels: false,
             nll_beta: 0.0,
-            classifier: TrainSpec::new(Optimizer::Sgd, 0.01, 0.0, 1000).with_softmax_twice(true),
-            regression: TrainSpec::new(Optimizer::Sgd, 0.01, 0.0, 1000),
-            gaussian: TrainSpec::new(Optimizer::AdamW, 1e-3, 0.01, 1000),
-            joint: TrainSpec::new(Optimizer::Sgd, 0.01, 0.0, 1000),
+            classifier: TrainParams::new(Optimizer::Sgd, 0.01, 0.0, 1000).with_softmax_twice(true),
+            regression: TrainParams::new(Optimizer::Sgd, 0.01, 0.0, 1000),
+            gaussian: TrainParams::new(Optimizer::AdamW, 1e-3, 0.01, 1000),
+            joint: TrainParams::new(Optimizer::Sgd, 0.01, 0.0, 1000),
         }
     }
 
@@ -215,15 +215,15 @@ impl Protocol {
             standardize: false,
             clip_to_labels: true,
             nll_beta: 0.0,
-            classifier: TrainSpec::new(Optimizer::Sgd, 0.003, 0.0, 1000)
+            classifier: TrainParams::new(Optimizer::Sgd, 0.003, 0.0, 1000)
                 .with_hidden(Hidden::AllRelu),
-            regression: TrainSpec::new(Optimizer::Adam, 1e-3, 0.0, 2000)
+            regression: TrainParams::new(Optimizer::Adam, 1e-3, 0.0, 2000)
                 .with_noise(0.1)
                 .with_hidden(Hidden::AllRelu),
-            gaussian: TrainSpec::new(Optimizer::AdamW, 1e-3, 0.1, 2000)
+            gaussian: TrainParams::new(Optimizer::AdamW, 1e-3, 0.1, 2000)
                 .with_noise(0.1)
                 .with_hidden(Hidden::AllRelu),
-            joint: TrainSpec::new(Optimizer::Sgd, 0.01, 0.0, 1000).with_hidden(Hidden::AllRelu),
+            joint: TrainParams::new(Optimizer::Sgd, 0.01, 0.0, 1000).with_hidden(Hidden::AllRelu),
         }
     }
 
@@ -274,9 +274,9 @@ pub fn split_sizes(fraction: f64, stratified: bool) -> (usize, usize) {
     (n_train, 3 * PER_CLASS - n_train)
 }
 
-/// Everything a run needs; [`LabParams::check`] validates it before any work.
+/// Everything a run needs; [`LabConfig::check`] validates it before any work.
 #[derive(Debug, Clone, Serialize)]
-pub struct LabParams {
+pub struct LabConfig {
     /// The default seed; seeds `seed, seed + 1, …` give the spread.
     pub seed: u64,
     /// How many seeds parts 2–5 run on.
@@ -294,9 +294,9 @@ pub struct LabParams {
     pub format: PlotFormat,
 }
 
-impl Default for LabParams {
+impl Default for LabConfig {
     fn default() -> Self {
-        LabParams {
+        LabConfig {
             seed: labkit::DEFAULT_SEED,
             n_seeds: 10,
             parts: Part::ALL.to_vec(),
@@ -310,7 +310,7 @@ impl Default for LabParams {
     }
 }
 
-impl LabParams {
+impl LabConfig {
     pub fn check(&self) -> Result<(), EmbeddingsError> {
         self.protocol.check()?;
         let f = self.train_fraction;
@@ -363,7 +363,7 @@ mod tests {
 
     #[test]
     fn bad_settings_are_rejected() {
-        let mut p = LabParams::default();
+        let mut p = LabConfig::default();
         p.check().unwrap();
         p.protocol = Protocol::course().with_epochs(0);
         assert!(matches!(p.check(), Err(EmbeddingsError::ZeroEpochs)));

@@ -1,11 +1,11 @@
 //! A 2-D canvas for this lab's figures: markers of any size (hollow or
 //! filled, with an optional text label), polylines and a legend. Drawn with
-//! plotters through `data::plot::save`, like the shared plots, so PNG and SVG
+//! plotters through `plot::save`, like the shared plots, so PNG and SVG
 //! both work and files are written atomically.
 
 use std::path::Path;
 
-use data::plot::{save, Drawable, PlotError};
+use plot::{draw_err, draw_legend, save, Drawable, PlotError, Rect};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -71,10 +71,6 @@ pub struct Canvas {
     pub legend: Vec<LegendEntry>,
 }
 
-fn draw_err<E: std::fmt::Display>(e: E) -> PlotError {
-    PlotError::Draw(e.to_string())
-}
-
 impl Canvas {
     pub fn new(title: impl Into<String>) -> Self {
         Canvas {
@@ -93,29 +89,16 @@ impl Canvas {
         });
     }
 
-    /// The bounding box of everything drawn, with a margin of 8 % per side.
+    /// The bounding box of everything drawn, with a margin of 8 % per side
+    /// (at least 0.05).
     fn bounds(&self) -> Result<(f64, f64, f64, f64), PlotError> {
         let pts = self
             .markers
             .iter()
             .map(|m| m.at)
             .chain(self.paths.iter().flat_map(|p| p.0.iter().copied()));
-        let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-        for (x, y) in pts {
-            if !(x.is_finite() && y.is_finite()) {
-                return Err(PlotError::NonFinitePoints);
-            }
-            x0 = x0.min(x);
-            x1 = x1.max(x);
-            y0 = y0.min(y);
-            y1 = y1.max(y);
-        }
-        if x0 > x1 {
-            return Err(PlotError::EmptyFigure);
-        }
-        let pad = |lo: f64, hi: f64| ((hi - lo) * 0.08).max(0.05);
-        let (px, py) = (pad(x0, x1), pad(y0, y1));
-        Ok((x0 - px, x1 + px, y0 - py, y1 + py))
+        let r = Rect::bounding(pts)?.padded(0.08, 0.05);
+        Ok((r.x_min, r.x_max, r.y_min, r.y_max))
     }
 
     /// Writes the figure (PNG, or SVG for a `.svg` name).
@@ -190,13 +173,7 @@ impl Drawable for Canvas {
                         Circle::new((x, y), 5, style)
                     });
             }
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .position(SeriesLabelPosition::UpperRight)
-                .draw()
-                .map_err(draw_err)?;
+            draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::params::LabParams;
+use crate::params::LabConfig;
 use crate::parts::classifier::ClassifierRun;
 use crate::parts::gaussian::GaussianRun;
 use crate::parts::joint::Part5Report;
@@ -75,7 +75,7 @@ pub struct Part4Report {
 #[derive(Debug, Clone, Serialize)]
 pub struct LabReport {
     pub lab: &'static str,
-    pub params: LabParams,
+    pub params: LabConfig,
     pub device: String,
     pub seeds: Vec<u64>,
     pub part1: Option<TableRun>,

@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use fcann2::{Fcann2Params, Trainer};
+use fcann2::{TrainParams, Trainer};
 use rand::SeedableRng;
 
 /// The NumPy loop's µs per step, measured now, or why it could not be.
@@ -32,7 +32,7 @@ fn train_iter(c: &mut Criterion) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(100);
     let (x, y) = data::sample_gmm_2d(6, 2, 10, &mut rng).expect("valid gmm arguments");
     let y = y.to_vec();
-    let params = Fcann2Params::default();
+    let params = TrainParams::default();
     let mut trainer = Trainer::new(x.view(), &y, &params, &mut rng).expect("valid lab setting");
     c.bench_function("fcann2 train step gmm(6,2,10) H=5", |b| {
         b.iter(|| trainer.step())
@@ -57,9 +57,9 @@ fn train_iter(c: &mut Criterion) {
     // input, one hidden unit, two classes), almost all fixed per-step cost.
     let (x1, y1) = (ndarray::array![[0.5]], vec![0usize, 1]);
     let x1 = ndarray::concatenate![ndarray::Axis(0), x1, ndarray::array![[-0.5]]];
-    let tiny = Fcann2Params {
+    let tiny = TrainParams {
         hidden: 1,
-        ..Fcann2Params::default()
+        ..TrainParams::default()
     };
     let mut floor = Trainer::new(x1.view(), &y1, &tiny, &mut rng).expect("valid tiny setting");
     let floor_us = best_us(&mut floor);

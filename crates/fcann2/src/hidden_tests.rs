@@ -156,13 +156,13 @@ fn loss_with_large_scores_stays_finite_and_exact() {
 
 #[test]
 fn one_step_moves_every_parameter_against_its_gradient() {
-    use crate::{Fcann2Params, Trainer};
+    use crate::{TrainParams, Trainer};
     let (x, m) = small();
     let y = [1, 2];
-    let params = Fcann2Params {
+    let params = TrainParams {
         delta: 0.25,
         lambda: 0.1,
-        ..Fcann2Params::default()
+        ..TrainParams::default()
     };
     let (_, g) = loss_and_gradients(x.view(), &y, &m, params.lambda).unwrap();
     let mut t = Trainer::from_model(x.view(), &y, &params, m.clone()).unwrap();
@@ -212,14 +212,14 @@ fn one_step_moves_every_parameter_against_its_gradient() {
 
 #[test]
 fn train_logs_the_first_every_nth_and_the_last_step() {
-    use crate::{fcann2_train, Fcann2Params};
+    use crate::{fcann2_train, TrainParams};
     use rand::SeedableRng;
     let x = arr2(&[[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [-1.0, 0.5]]);
     let y = [0, 1, 1, 0];
-    let params = Fcann2Params {
+    let params = TrainParams {
         niter: 7,
         log_every: 3,
-        ..Fcann2Params::default()
+        ..TrainParams::default()
     };
     let mut seen = Vec::new();
     let mut rng = rand::rngs::StdRng::seed_from_u64(4);

@@ -4,14 +4,14 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use data::plot::{decision_surface, graph_data, line_plot, Figure2d, Rect, Series};
 use data::Standardizer;
 use labkit::{PlotFormat, RunDir};
 use ndarray::{Array2, ArrayView2};
+use plot::{decision_surface, graph_data, line_plot, Figure2d, Rect, Series};
 use rand::SeedableRng;
 use serde::Serialize;
 
-use crate::{check_data, fcann2_classify, fcann2_train, Fcann2Error, Fcann2Model, Fcann2Params};
+use crate::{check_data, fcann2_classify, fcann2_train, Fcann2Error, Fcann2Model, TrainParams};
 
 pub use data::GmmSpec;
 
@@ -21,7 +21,7 @@ pub struct LabConfig {
     /// Seeds one generator that draws the data first, then the initial weights.
     pub seed: u64,
     pub data: GmmSpec,
-    pub params: Fcann2Params,
+    pub params: TrainParams,
     /// Train on (x − mean)/std per feature instead of the raw coordinates;
     /// plots stay in the original coordinates either way.
     pub standardize: bool,
@@ -34,26 +34,28 @@ pub struct LabConfig {
     pub print_lines: usize,
 }
 
-impl LabConfig {
+impl Default for LabConfig {
     /// The course's setting: gmm(6, 2, 10), seed 100, H = 5, 10⁵ steps,
-    /// δ = 0.05, λ = 10⁻³, raw inputs.
-    pub fn lab_default(out: PathBuf) -> Self {
+    /// δ = 0.05, λ = 10⁻³, raw inputs; written to `results/fcann2`.
+    fn default() -> Self {
         LabConfig {
             seed: labkit::DEFAULT_SEED,
             data: GmmSpec { k: 6, c: 2, n: 10 },
-            params: Fcann2Params::default(),
+            params: TrainParams::default(),
             standardize: false,
-            out,
+            out: labkit::cli::default_out("fcann2"),
             format: PlotFormat::Png,
             grid: 256,
             print_lines: 10,
         }
     }
+}
 
+impl LabConfig {
     pub fn check(&self) -> Result<(), Fcann2Error> {
         self.params.check()?;
         data::check_gmm_args(self.data.k, self.data.c, self.data.n)?;
-        data::plot::check_grid(self.grid)?;
+        plot::check_grid(self.grid)?;
         Ok(())
     }
 }
@@ -260,7 +262,10 @@ mod tests {
     #[test]
     fn config_is_checked_before_work() {
         let out = std::env::temp_dir().join(format!("fcann2-never-{}", std::process::id()));
-        let mut cfg = LabConfig::lab_default(out.clone());
+        let mut cfg = LabConfig {
+            out: out.clone(),
+            ..LabConfig::default()
+        };
         cfg.params.delta = 0.0;
         assert!(matches!(run_lab(&cfg), Err(Fcann2Error::BadDelta(_))));
         cfg.params.delta = 0.05;

@@ -46,10 +46,10 @@ pub use train::{fcann2_train, TrainLog, Trainer};
 
 use serde::Serialize;
 
-/// Hyper-parameters of [`fcann2_train`], validated by [`Fcann2Params::check`]
+/// Hyper-parameters of [`fcann2_train`], validated by [`TrainParams::check`]
 /// before any work starts.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Fcann2Params {
+pub struct TrainParams {
     /// Number of hidden ReLU units H.
     pub hidden: usize,
     /// Number of whole-batch gradient steps.
@@ -67,10 +67,10 @@ pub struct Fcann2Params {
     pub loss_sum: bool,
 }
 
-impl Default for Fcann2Params {
+impl Default for TrainParams {
     /// The lab's setting: H = 5, 10⁵ steps, δ = 0.05, λ = 10⁻³, loss every 100 steps.
     fn default() -> Self {
-        Fcann2Params {
+        TrainParams {
             hidden: 5,
             niter: 100_000,
             delta: 0.05,
@@ -81,7 +81,7 @@ impl Default for Fcann2Params {
     }
 }
 
-impl Fcann2Params {
+impl TrainParams {
     /// Rejects values that cannot train: no hidden unit, no step, a learning
     /// rate that is not a positive number, a negative or non-finite λ.
     pub fn check(&self) -> Result<(), Fcann2Error> {
@@ -158,7 +158,7 @@ pub enum Fcann2Error {
     #[error(transparent)]
     Metrics(#[from] metrics::MetricsError),
     #[error(transparent)]
-    Plot(#[from] data::plot::PlotError),
+    Plot(#[from] plot::PlotError),
     #[error(transparent)]
     Output(#[from] labkit::OutputError),
 }
@@ -172,9 +172,9 @@ mod tests {
 
     #[test]
     fn params_are_checked() {
-        let ok = Fcann2Params::default();
+        let ok = TrainParams::default();
         assert!(ok.check().is_ok());
-        let with = |f: fn(&mut Fcann2Params)| {
+        let with = |f: fn(&mut TrainParams)| {
             let mut p = ok;
             f(&mut p);
             p.check()

@@ -13,7 +13,7 @@
 use anyhow::Context;
 use clap::Parser;
 use fcann2::lab::{self, LabConfig};
-use fcann2::Fcann2Params;
+use fcann2::TrainParams;
 
 /// fcann2: a two-layer ReLU classifier trained with hand-written backprop (Lab 1).
 ///
@@ -25,19 +25,19 @@ struct Args {
     #[command(flatten)]
     common: labkit::CommonArgs,
     /// Number of hidden ReLU units
-    #[arg(long, default_value_t = Fcann2Params::default().hidden)]
+    #[arg(long, default_value_t = TrainParams::default().hidden)]
     hidden: usize,
     /// Whole-batch gradient steps
-    #[arg(long, default_value_t = Fcann2Params::default().niter)]
+    #[arg(long, default_value_t = TrainParams::default().niter)]
     niter: usize,
     /// Learning rate δ
-    #[arg(long, default_value_t = Fcann2Params::default().delta)]
+    #[arg(long, default_value_t = TrainParams::default().delta)]
     delta: f64,
     /// L2 weight λ (loss = mean NLL + λ/2·(‖W1‖² + ‖W2‖²))
-    #[arg(long, default_value_t = Fcann2Params::default().lambda)]
+    #[arg(long, default_value_t = TrainParams::default().lambda)]
     lambda: f64,
     /// Record the loss every this many steps (the curve in metrics.json and loss.png)
-    #[arg(long, default_value_t = Fcann2Params::default().log_every)]
+    #[arg(long, default_value_t = TrainParams::default().log_every)]
     log_every: usize,
     /// Train on standardised inputs ((x − mean)/std per feature) instead of raw coordinates
     #[arg(long)]
@@ -54,11 +54,14 @@ fn main() -> std::process::ExitCode {
 
 fn run(args: Args) -> anyhow::Result<()> {
     let out = args.common.out_dir("fcann2");
-    let mut cfg = LabConfig::lab_default(out.clone());
+    let mut cfg = LabConfig {
+        out: out.clone(),
+        ..LabConfig::default()
+    };
     cfg.seed = args.common.seed;
     cfg.format = args.common.format;
     cfg.standardize = args.standardize;
-    cfg.params = Fcann2Params {
+    cfg.params = TrainParams {
         hidden: args.hidden,
         niter: args.niter,
         delta: args.delta,

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::backprop::Workspace;
 use crate::checks::{check_data, check_fit};
-use crate::{Fcann2Error, Fcann2Model, Fcann2Params};
+use crate::{Fcann2Error, Fcann2Model, TrainParams};
 
 /// Plain gradient descent on one data set, one step at a time.
 #[derive(Debug)]
@@ -29,7 +29,7 @@ impl<'a> Trainer<'a> {
     pub fn new<R: Rng + ?Sized>(
         x: ArrayView2<'a, f64>,
         y: &'a [usize],
-        params: &Fcann2Params,
+        params: &TrainParams,
         rng: &mut R,
     ) -> Result<Self, Fcann2Error> {
         params.check()?;
@@ -43,7 +43,7 @@ impl<'a> Trainer<'a> {
     pub fn from_model(
         x: ArrayView2<'a, f64>,
         y: &'a [usize],
-        params: &Fcann2Params,
+        params: &TrainParams,
         model: Fcann2Model,
     ) -> Result<Self, Fcann2Error> {
         params.check()?;
@@ -127,7 +127,7 @@ pub struct TrainLog {
 pub fn fcann2_train<R: Rng + ?Sized>(
     x: ArrayView2<f64>,
     y: &[usize],
-    params: &Fcann2Params,
+    params: &TrainParams,
     rng: &mut R,
     mut on_log: impl FnMut(usize, f64, &Fcann2Model),
 ) -> Result<(Fcann2Model, TrainLog), Fcann2Error> {

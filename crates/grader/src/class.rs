@@ -278,7 +278,7 @@ pub fn gradebook(out: &Path) -> Result<Gradebook, GraderError> {
                     .collect()
             })
             .collect();
-        data::plot::strip_chart(
+        plot::strip_chart(
             &svg,
             &format!(
                 "Score per assignment, {} students (red: mean)",

@@ -113,7 +113,7 @@ pub enum KsvmError {
     #[error(transparent)]
     Metrics(#[from] metrics::MetricsError),
     #[error(transparent)]
-    Plot(#[from] data::plot::PlotError),
+    Plot(#[from] plot::PlotError),
     #[error(transparent)]
     Output(#[from] labkit::OutputError),
     #[error(transparent)]
@@ -138,5 +138,11 @@ impl labkit::cli::NamesSetting for KsvmError {
             KsvmError::SklearnUnavailable { .. } => "python",
             _ => return None,
         })
+    }
+}
+
+impl From<pt_deep::FitError> for KsvmError {
+    fn from(e: pt_deep::FitError) -> Self {
+        KsvmError::PtDeep(e.into())
     }
 }

@@ -1,4 +1,4 @@
-//! What the binary does with its arguments: [`Params`] (the command line's
+//! What the binary does with its arguments: [`LabChoices`] (the command line's
 //! choices, with their defaults defined once here), [`run`] for the
 //! assignments and [`bench`] for `--bench`. Every argument is checked, and
 //! MNIST is read, before the output folder is created.
@@ -11,14 +11,14 @@ use torch_util::{DeviceArg, Precision};
 use crate::assignment::{self, Assignment};
 use crate::bench::{self, BenchReport, PythonSide};
 use crate::data::Dataset;
-use crate::presets::{Mode, ShootoutConfig};
-use crate::report::{comparison_markdown, Report};
+use crate::presets::{LabConfig, Mode};
+use crate::report::{comparison_markdown, LabReport};
 use crate::shootout;
 use crate::ShootoutError;
 
 /// The command line's choices. `None` keeps the preset's value.
 #[derive(Debug, Clone)]
-pub struct Params {
+pub struct LabChoices {
     pub mode: Mode,
     pub seed: u64,
     pub format: PlotFormat,
@@ -38,9 +38,9 @@ pub struct Params {
     pub precision: Precision,
 }
 
-impl Default for Params {
+impl Default for LabChoices {
     fn default() -> Self {
-        Params {
+        LabChoices {
             mode: Mode::Quick,
             seed: labkit::DEFAULT_SEED,
             format: PlotFormat::Png,
@@ -58,11 +58,11 @@ impl Default for Params {
     }
 }
 
-impl Params {
+impl LabChoices {
     /// The preset with the overrides applied, checked.
-    pub fn config(&self, device: tch::Device) -> Result<ShootoutConfig, ShootoutError> {
+    pub fn config(&self, device: tch::Device) -> Result<LabConfig, ShootoutError> {
         let plan = assignment::plan(&self.only);
-        let mut cfg = ShootoutConfig::preset(self.mode, device, self.out.clone());
+        let mut cfg = LabConfig::preset(self.mode, device, self.out.clone());
         cfg.seed = self.seed;
         cfg.format = self.format;
         if let Some(e) = self.epochs {
@@ -91,7 +91,7 @@ pub fn set_threads(threads: Option<i32>) -> Result<i32, ShootoutError> {
 }
 
 /// Runs the chosen assignments and prints the comparison.
-pub fn run(p: &Params) -> Result<Report, ShootoutError> {
+pub fn run_lab(p: &LabChoices) -> Result<LabReport, ShootoutError> {
     set_threads(p.threads)?;
     let device = p.device.resolve()?;
     let cfg = p.config(device)?;
@@ -156,9 +156,9 @@ pub fn bench(p: &BenchParams) -> Result<BenchReport, ShootoutError> {
         torch_util::device_name(device),
         bench::TIMED_EPOCHS
     );
-    let ours = bench::ours(&data.train, p.seed)?;
+    let ours = bench::ours(&data.train, p.seed, Precision::Fp32)?;
     labkit::say!("  ours (tch):      {:.3} s per epoch", ours.best);
-    let roofline = bench::roofline(&ours, data.train.len(), device);
+    let roofline = bench::roofline(&ours, data.train.len(), device, Precision::Fp32);
     labkit::say!(
         "  ours: {:.1} GFLOP/s, {:.1} % of this device's fp32 peak ({:.0} GFLOP/s, a {n}×{n} product, same threads)",
         roofline.gflops,
@@ -166,14 +166,27 @@ pub fn bench(p: &BenchParams) -> Result<BenchReport, ShootoutError> {
         roofline.peak_gflops,
         n = torch_util::roofline::PEAK_SIZE
     );
-    let bf16_probe = torch_util::roofline::speed_vs_fp32(torch_util::Precision::Bf16, device);
-    match bf16_probe.warning() {
-        Some(w) => labkit::say!("  bf16 not timed: {w}"),
-        None => labkit::say!(
-            "  bf16 not timed: its products run {:.1}× as fast as fp32's here; the epoch is timed in fp32 only",
-            bf16_probe.speedup()
-        ),
-    }
+    let bf16_probe = torch_util::roofline::speed_vs_fp32(Precision::Bf16, device);
+    let (ours_bf16, roofline_bf16) = match bf16_probe.warning() {
+        Some(w) => {
+            labkit::say!("  bf16 not timed: {w}");
+            (None, None)
+        }
+        None => {
+            let side = bench::ours(&data.train, p.seed, Precision::Bf16)?;
+            let r = bench::roofline(&side, data.train.len(), device, Precision::Bf16);
+            labkit::say!(
+                "  ours in bf16:    {:.3} s per epoch ({:.2}× fp32's), {:.1} GFLOP/s, {:.1} % of the bf16 peak ({:.0} GFLOP/s)",
+                side.best,
+                side.best / ours.best,
+                r.gflops,
+                r.percent_of_peak,
+                r.peak_gflops
+            );
+            (Some(side), Some(r))
+        }
+    };
+    let bf16_vs_fp32 = ours_bf16.as_ref().map(|b| b.best / ours.best);
     let python = match py {
         Ok(py) => bench::python(&py, &p.mnist_dir, threads, device, p.seed)?,
         Err(reason) => PythonSide::Unavailable { reason },
@@ -211,6 +224,9 @@ pub fn bench(p: &BenchParams) -> Result<BenchReport, ShootoutError> {
         ratio,
         roofline,
         bf16_probe,
+        ours_bf16,
+        roofline_bf16,
+        bf16_vs_fp32,
     };
     let path = RunDir::create(&p.out)?.write_json("bench.json", &report)?;
     labkit::say!("wrote {}", path.display());

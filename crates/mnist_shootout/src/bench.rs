@@ -16,7 +16,7 @@ use torch_util::roofline::{matmul_peak, mlp_train_flops, Roofline, SpeedProbe, P
 use torch_util::Precision;
 
 use crate::data::Split;
-use crate::train::{train_mb, Optimizer, TrainSpec};
+use crate::train::{train_mb, Optimizer, TrainParams};
 use crate::ShootoutError;
 
 /// Timed epochs per side (after one warm-up epoch); the best one counts.
@@ -76,30 +76,35 @@ pub struct BenchReport {
     /// Our best epoch under the fp32 matrix-product peak of this device,
     /// measured in the same run with the same threads.
     pub roofline: Roofline,
-    /// bf16 against fp32 on this device (a small product): the epoch is
-    /// timed in fp32 only.
+    /// bf16 against fp32 on this device (a small product); bf16 epochs are
+    /// timed only where it is not slower.
     pub bf16_probe: SpeedProbe,
+    /// Our epochs in bf16 (mixed precision: the forward pass and the loss
+    /// under autocast), when timed.
+    pub ours_bf16: Option<Side>,
+    /// Our best bf16 epoch under the bf16 matrix-product peak, same run.
+    pub roofline_bf16: Option<Roofline>,
+    /// Our best bf16 epoch / our best fp32 epoch.
+    pub bf16_vs_fp32: Option<f64>,
 }
 
 /// The net the bench trains.
 pub const SIZES: [usize; 3] = [784, 100, 10];
 
-/// Our best epoch of `n_images` under the fp32 roofline of `device`.
-pub fn roofline(ours: &Side, n_images: usize, device: Device) -> Roofline {
+/// Our best epoch of `n_images` under the roofline of precision `p` on `device`.
+pub fn roofline(ours: &Side, n_images: usize, device: Device, p: Precision) -> Roofline {
     let flops = mlp_train_flops(&SIZES.map(|s| s as i64)) * n_images as f64;
-    Roofline::new(
-        flops,
-        ours.best,
-        matmul_peak(Precision::Fp32, device, PEAK_SIZE, 5),
-    )
+    Roofline::new(flops, ours.best, matmul_peak(p, device, PEAK_SIZE, 5))
 }
 
-/// Our side: one warm-up epoch, then [`TIMED_EPOCHS`] timed ones.
-pub fn ours(train: &Split, seed: u64) -> Result<Side, ShootoutError> {
+/// Our side in precision `p`: one warm-up epoch, then [`TIMED_EPOCHS`] timed ones.
+pub fn ours(train: &Split, seed: u64, p: Precision) -> Result<Side, ShootoutError> {
+    let device = train.x.device();
+    torch_util::precision::check(p, device)?;
     tch::manual_seed(seed as i64);
     let vs = VarStore::new(train.x.device());
     let m = PTDeep::new(&vs.root(), &SIZES, Activation::Relu)?;
-    let spec = TrainSpec {
+    let spec = TrainParams {
         epochs: 1 + TIMED_EPOCHS,
         batch: 100,
         optim: Optimizer::Adam,
@@ -112,7 +117,7 @@ pub fn ours(train: &Split, seed: u64) -> Result<Side, ShootoutError> {
         train,
         &spec,
         "bench",
-        &|x, y| m.loss_labels(x, y, 0.0),
+        &|x, y| torch_util::with_precision(p, device, || m.loss_labels(x, y, 0.0)),
         |_, _| Ok(()),
     )?;
     let ends = &hist.epoch_seconds;

@@ -69,7 +69,7 @@ pub enum ShootoutError {
     #[error(transparent)]
     Metrics(#[from] metrics::MetricsError),
     #[error(transparent)]
-    Plot(#[from] ::data::plot::PlotError),
+    Plot(#[from] ::plot::PlotError),
     #[error(transparent)]
     Output(#[from] labkit::OutputError),
     #[error(transparent)]

@@ -2,7 +2,7 @@
 //! check the exercise on other values than the visible tests.
 
 use crate::data::Split;
-use crate::train::{train_mb, Optimizer, TrainSpec};
+use crate::train::{train_mb, Optimizer, TrainParams};
 use tch::{nn, Kind, Tensor};
 
 #[test]
@@ -17,7 +17,7 @@ fn train_mb_steps_with_the_decayed_rate_and_averages_the_loss() {
     let vs = nn::VarStore::new(tch::Device::Cpu);
     let w = vs.root().zeros("w", &[1]);
     let loss_fn = |x: &Tensor, _: &Tensor| w.sum(Kind::Float) + x.sum(Kind::Float) * 0.0;
-    let spec = TrainSpec {
+    let spec = TrainParams {
         epochs: 3,
         batch: 5,
         optim: Optimizer::Sgd,

@@ -18,8 +18,8 @@
 //! The data stay on the device for the whole run; each epoch makes one host
 //! read (its mean loss).
 //!
-//! - [`app`]: the command line's [`app::Params`], [`app::run`], [`app::bench`];
-//! - [`presets`]: the quick and full settings ([`ShootoutConfig`]) and their checks;
+//! - [`app`]: the command line's [`app::LabChoices`], [`app::run_lab`], [`app::bench`];
+//! - [`presets`]: the quick and full settings ([`LabConfig`]) and their checks;
 //! - [`assignments`]: one module per assignment, each with its typed report;
 //! - [`run`]: what the assignments share (context, fresh models, training and scoring);
 //! - [`report`]: `metrics.json` and the comparison table;
@@ -41,8 +41,8 @@ pub mod train;
 
 pub use assignment::{plan, Assignment};
 pub use error::ShootoutError;
-pub use presets::{Mode, ShootoutConfig};
-pub use report::Report;
+pub use presets::{LabConfig, Mode};
+pub use report::LabReport;
 
 #[cfg(test)]
 mod hidden_tests;

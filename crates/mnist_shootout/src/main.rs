@@ -12,7 +12,7 @@
 //! Outputs: results/mnist_shootout/ (metrics.json, comparison.md/png, figures).
 
 use clap::Parser;
-use mnist_shootout::app::{self, BenchParams, Params};
+use mnist_shootout::app::{self, BenchParams, LabChoices};
 use mnist_shootout::{Assignment, Mode};
 use torch_util::Precision;
 
@@ -37,7 +37,7 @@ struct Args {
     #[command(flatten)]
     torch: torch_util::TorchArgs,
     /// Folder with the four MNIST (or Fashion-MNIST) IDX files, raw or .gz
-    #[arg(long, value_name = "DIR", default_value_os_t = Params::default().mnist_dir)]
+    #[arg(long, value_name = "DIR", default_value_os_t = LabChoices::default().mnist_dir)]
     mnist_dir: std::path::PathBuf,
     /// The course protocol: all 60,000 training images, 30 epochs
     #[arg(long)]
@@ -121,7 +121,7 @@ fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
         .map_err(labkit::cli::with_flag)?;
         return Ok(());
     }
-    app::run(&Params {
+    app::run_lab(&LabChoices {
         mode: if args.full { Mode::Full } else { Mode::Quick },
         seed: args.common.seed,
         format: args.common.format,

@@ -10,7 +10,7 @@ use torch_util::Precision;
 
 use crate::assignment::Assignment;
 use crate::data::VALIDATION_DENOMINATOR;
-use crate::train::{Optimizer, TrainSpec};
+use crate::train::{Optimizer, TrainParams};
 use crate::ShootoutError;
 
 /// Which preset.
@@ -24,9 +24,9 @@ pub enum Mode {
     Full,
 }
 
-/// Everything a run needs; [`ShootoutConfig::check`] runs before any work.
+/// Everything a run needs; [`LabConfig::check`] runs before any work.
 #[derive(Debug, Clone, Serialize)]
-pub struct ShootoutConfig {
+pub struct LabConfig {
     pub mode: Mode,
     pub seed: u64,
     /// Training images used (the first N of the 60,000).
@@ -68,10 +68,10 @@ pub struct ShootoutConfig {
     pub out: PathBuf,
 }
 
-impl ShootoutConfig {
+impl LabConfig {
     /// The quick preset: 20,000 training images, 8 epochs.
     pub fn quick(device: Device, out: PathBuf) -> Self {
-        ShootoutConfig {
+        LabConfig {
             mode: Mode::Quick,
             seed: labkit::DEFAULT_SEED,
             n_train: 20_000,
@@ -99,7 +99,7 @@ impl ShootoutConfig {
 
     /// The course protocol: all 60,000 / 10,000 images, 30 epochs.
     pub fn full(device: Device, out: PathBuf) -> Self {
-        ShootoutConfig {
+        LabConfig {
             mode: Mode::Full,
             n_train: 60_000,
             epochs: 30,
@@ -108,14 +108,14 @@ impl ShootoutConfig {
             gd_steps: 120,
             svm_train: 60_000,
             svm_linear_train: 10_000,
-            ..ShootoutConfig::quick(device, out)
+            ..LabConfig::quick(device, out)
         }
     }
 
     pub fn preset(mode: Mode, device: Device, out: PathBuf) -> Self {
         match mode {
-            Mode::Quick => ShootoutConfig::quick(device, out),
-            Mode::Full => ShootoutConfig::full(device, out),
+            Mode::Quick => LabConfig::quick(device, out),
+            Mode::Full => LabConfig::full(device, out),
         }
     }
 
@@ -176,8 +176,8 @@ impl ShootoutConfig {
     }
 
     /// SGD (or Adam) with the preset's epochs and batch size.
-    pub fn spec(&self, optim: Optimizer, lr: f64, lambda: f64) -> TrainSpec {
-        TrainSpec {
+    pub fn spec(&self, optim: Optimizer, lr: f64, lambda: f64) -> TrainParams {
+        TrainParams {
             epochs: self.epochs,
             batch: self.batch,
             optim,

@@ -9,7 +9,7 @@ use crate::assignments::{
     regularization::RegularizationReport, svm::SvmReport, train_mb::TrainMbReport,
     weights::WeightsReport,
 };
-use crate::presets::ShootoutConfig;
+use crate::presets::LabConfig;
 pub use crate::run::Row;
 
 /// An assignment's report with its wall-clock time, seed and device.
@@ -24,7 +24,7 @@ pub struct Timed<T> {
 
 impl<T> Timed<T> {
     /// `report`, timed from `start`, with the run's seed and device.
-    pub fn new(report: T, start: std::time::Instant, cfg: &ShootoutConfig) -> Self {
+    pub fn new(report: T, start: std::time::Instant, cfg: &LabConfig) -> Self {
         Timed {
             report,
             seconds: start.elapsed().as_secs_f64(),
@@ -61,9 +61,9 @@ pub struct Results {
 
 /// What `metrics.json` holds.
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub struct LabReport {
     pub lab: &'static str,
-    pub config: ShootoutConfig,
+    pub config: LabConfig,
     pub device: String,
     /// libtorch's CPU threads during the run.
     pub threads: i32,
@@ -77,7 +77,7 @@ pub struct Report {
 }
 
 /// The comparison as a markdown table.
-pub fn comparison_markdown(r: &Report) -> String {
+pub fn comparison_markdown(r: &LabReport) -> String {
     let mode = match r.config.mode {
         crate::presets::Mode::Quick => "quick",
         crate::presets::Mode::Full => "full",

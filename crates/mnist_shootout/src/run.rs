@@ -1,15 +1,15 @@
 //! What the assignments share: the run's context, fresh models, one training
 //! routine that scores train, validation and test, and small plot helpers.
 
-use ::data::plot::Series;
+use ::plot::Series;
 use pt_deep::{Activation, PTDeep};
 use serde::Serialize;
 use tch::{nn::VarStore, Tensor};
 
 use crate::assignment::Assignment;
 use crate::data::{Dataset, Holdout, Split};
-use crate::presets::ShootoutConfig;
-use crate::train::{evaluate, train_mb, Eval, History, TrainSpec};
+use crate::presets::LabConfig;
+use crate::train::{evaluate, train_mb, Eval, History, TrainParams};
 use crate::ShootoutError;
 
 /// One row of the final comparison.
@@ -27,7 +27,7 @@ pub struct Row {
 /// The run's state, handed from one assignment to the next.
 #[derive(Debug)]
 pub struct Ctx<'a> {
-    pub cfg: &'a ShootoutConfig,
+    pub cfg: &'a LabConfig,
     pub data: &'a Dataset,
     /// The 1/5 validation hold-out of the training set (made once per run).
     pub holdout: &'a Holdout,
@@ -49,7 +49,7 @@ pub enum Init {
 
 /// A freshly initialised PTDeep in its own VarStore (seeded with the run's seed).
 pub fn model(
-    cfg: &ShootoutConfig,
+    cfg: &LabConfig,
     layers: &[usize],
     batch_norm: bool,
     init: Init,
@@ -144,7 +144,7 @@ pub struct Job<'s> {
     pub name: &'s str,
     pub layers: &'s [usize],
     pub batch_norm: bool,
-    pub spec: TrainSpec,
+    pub spec: TrainParams,
     /// The images to train on.
     pub train: &'s Split,
     /// Scored after every epoch when given.

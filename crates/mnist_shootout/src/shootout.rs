@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use ::data::plot::bar_chart;
+use ::plot::bar_chart;
 use labkit::RunDir;
 
 use crate::assignment::Assignment;
@@ -12,18 +12,18 @@ use crate::assignments::{
     weights,
 };
 use crate::data::{Dataset, Holdout};
-use crate::presets::ShootoutConfig;
-use crate::report::{comparison_markdown, Report, Results, Timed};
+use crate::presets::LabConfig;
+use crate::report::{comparison_markdown, LabReport, Results, Timed};
 use crate::run::Ctx;
 use crate::ShootoutError;
 
 /// Runs `plan` on `data`, writes `metrics.json`, `comparison.md` and
 /// `comparison.png` into `cfg.out` (created only after the checks pass).
 pub fn run(
-    cfg: &ShootoutConfig,
+    cfg: &LabConfig,
     data: &Dataset,
     plan: &[Assignment],
-) -> Result<Report, ShootoutError> {
+) -> Result<LabReport, ShootoutError> {
     cfg.check(plan)?;
     let start = Instant::now();
     let dir = RunDir::create(&cfg.out)?;
@@ -70,7 +70,7 @@ pub fn run(
             labkit::fmt_duration(t0.elapsed())
         );
     }
-    let report = Report {
+    let report = LabReport {
         lab: "mnist_shootout",
         config: cfg.clone(),
         device: torch_util::device_name(cfg.device),

@@ -13,9 +13,9 @@ use crate::ShootoutError;
 /// SGD and Adam).
 pub use torch_util::Optimizer;
 
-/// How to train: validated by [`TrainSpec::check`] before any work.
+/// How to train: validated by [`TrainParams::check`] before any work.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct TrainSpec {
+pub struct TrainParams {
     pub epochs: usize,
     pub batch: usize,
     pub optim: Optimizer,
@@ -26,7 +26,7 @@ pub struct TrainSpec {
     pub gamma: Option<f64>,
 }
 
-impl TrainSpec {
+impl TrainParams {
     pub fn check(&self) -> Result<(), ShootoutError> {
         if self.epochs == 0 {
             return Err(ShootoutError::ZeroEpochs);
@@ -74,7 +74,7 @@ pub struct History {
 pub fn train_mb(
     vs: &nn::VarStore,
     train: &Split,
-    spec: &TrainSpec,
+    spec: &TrainParams,
     label: &str,
     loss_fn: &dyn Fn(&Tensor, &Tensor) -> Tensor,
     mut on_epoch: impl FnMut(usize, f64) -> Result<(), ShootoutError>,
@@ -317,7 +317,7 @@ mod tests {
         let train = toy_split();
         let vs = nn::VarStore::new(tch::Device::Cpu);
         let lin = nn::linear(vs.root(), 4, 3, Default::default());
-        let spec = TrainSpec {
+        let spec = TrainParams {
             epochs: 3,
             batch: 16,
             optim: Optimizer::Sgd,
@@ -365,7 +365,7 @@ mod tests {
         let train = toy_split();
         let vs = nn::VarStore::new(tch::Device::Cpu);
         let lin = nn::linear(vs.root(), 4, 3, Default::default());
-        let spec = TrainSpec {
+        let spec = TrainParams {
             epochs: 20,
             batch: 32,
             optim: Optimizer::Sgd,

@@ -7,7 +7,7 @@
 
 use mnist_shootout::data::{Dataset, Split};
 use mnist_shootout::shootout::run;
-use mnist_shootout::{plan, Assignment, Report, ShootoutConfig, ShootoutError};
+use mnist_shootout::{plan, Assignment, LabConfig, LabReport, ShootoutError};
 use serde_json::Value;
 use tch::Device;
 
@@ -24,8 +24,8 @@ fn mnist() -> std::path::PathBuf {
     })
 }
 
-fn small_config(out: &std::path::Path) -> ShootoutConfig {
-    let mut cfg = ShootoutConfig::quick(Device::Cpu, out.to_path_buf());
+fn small_config(out: &std::path::Path) -> LabConfig {
+    let mut cfg = LabConfig::quick(Device::Cpu, out.to_path_buf());
     cfg.n_train = 1000;
     cfg.n_test = 500;
     cfg.epochs = 3;
@@ -38,7 +38,7 @@ fn small_config(out: &std::path::Path) -> ShootoutConfig {
     cfg
 }
 
-fn small_data(cfg: &ShootoutConfig) -> Dataset {
+fn small_data(cfg: &LabConfig) -> Dataset {
     Dataset::load(&mnist(), cfg.n_train, cfg.n_test, Device::Cpu).unwrap()
 }
 
@@ -49,16 +49,13 @@ fn one(only: &[Assignment]) -> (Value, tempfile::TempDir) {
 }
 
 /// [`one`] with the small settings changed by `edit`.
-fn one_with(
-    only: &[Assignment],
-    edit: impl FnOnce(&mut ShootoutConfig),
-) -> (Value, tempfile::TempDir) {
+fn one_with(only: &[Assignment], edit: impl FnOnce(&mut LabConfig)) -> (Value, tempfile::TempDir) {
     let tmp = tempfile::tempdir().unwrap();
     let mut cfg = small_config(&tmp.path().join("out"));
     edit(&mut cfg);
     let data = small_data(&cfg);
     let _guard = torch_rng_lock();
-    let report: Report = run(&cfg, &data, &plan(only)).expect("assignment runs");
+    let report: LabReport = run(&cfg, &data, &plan(only)).expect("assignment runs");
     assert!(!report.comparison.is_empty());
     let text = std::fs::read_to_string(cfg.out.join("metrics.json")).unwrap();
     let json: Value = serde_json::from_str(&text).unwrap();
@@ -406,8 +403,8 @@ fn bad_settings_are_typed_errors_before_any_file() {
 
 #[test]
 fn presets_follow_the_course() {
-    let q = ShootoutConfig::quick(Device::Cpu, "x".into());
-    let full = ShootoutConfig::full(Device::Cpu, "x".into());
+    let q = LabConfig::quick(Device::Cpu, "x".into());
+    let full = LabConfig::full(Device::Cpu, "x".into());
     for c in [&q, &full] {
         assert_eq!(c.reg_lambdas, vec![0.0, 1e-4, 1e-3, 1e-2]);
         assert_eq!(c.batch, 100);

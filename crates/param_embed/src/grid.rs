@@ -4,8 +4,10 @@
 
 use std::path::Path;
 
-use data::plot::{class_color, save, Drawable, PlotError, Rect};
 use ndarray::Array2;
+use plot::{
+    class_color, draw_class_scatter, draw_err, draw_legend, save, Drawable, PlotError, ScatterStyle,
+};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -25,33 +27,17 @@ pub struct SweepFigure {
     pub accuracy: Vec<(f64, f64, f64)>,
 }
 
-fn draw_err<E: std::fmt::Display>(e: E) -> PlotError {
-    PlotError::Draw(e.to_string())
-}
-
 fn draw_panel<DB: DrawingBackend>(
     p: &Panel,
     area: &DrawingArea<DB, Shift>,
 ) -> Result<(), PlotError> {
-    let r = Rect::around(p.points.view(), 0.03)?;
-    let mut chart = ChartBuilder::on(area)
-        .caption(&p.title, ("sans-serif", 15))
-        .margin(6)
-        .build_cartesian_2d(r.x_min..r.x_max, r.y_min..r.y_max)
-        .map_err(draw_err)?;
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .draw()
-        .map_err(draw_err)?;
-    let pts = p
-        .points
-        .rows()
-        .into_iter()
-        .zip(&p.labels)
-        .map(|(q, &c)| Circle::new((q[0], q[1]), 1, class_color(c).filled()));
-    chart.draw_series(pts).map_err(draw_err)?;
-    Ok(())
+    draw_class_scatter(
+        area,
+        &p.title,
+        p.points.view(),
+        &p.labels,
+        ScatterStyle::PANEL,
+    )
 }
 
 /// Weights on a log axis: w = 0 is drawn at 1 (the axis has no 0).
@@ -92,13 +78,7 @@ impl SweepFigure {
                 .draw_series(pts.into_iter().map(|p| Circle::new(p, 3, color.filled())))
                 .map_err(draw_err)?;
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()
-            .map_err(draw_err)?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         Ok(())
     }
 }

@@ -4,10 +4,10 @@
 use std::time::Instant;
 
 use data::mnist::{load_mnist, Split};
-use data::plot::scatter_classes;
 use indicatif::ProgressBar;
 use labkit::RunDir;
 use ndarray::{s, Array2, ArrayView2};
+use plot::scatter_classes;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

@@ -118,7 +118,7 @@ pub enum EmbedError {
     #[error(transparent)]
     Mnist(#[from] data::mnist::MnistError),
     #[error(transparent)]
-    Plot(#[from] data::plot::PlotError),
+    Plot(#[from] plot::PlotError),
     #[error(transparent)]
     Output(#[from] labkit::OutputError),
 }

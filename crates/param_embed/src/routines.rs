@@ -46,6 +46,13 @@ fn std_phase(name: &str, epochs: usize, batch_size: usize, lr: f64, terms: Vec<T
     }
 }
 
+/// The initial-layout phase (an MSE fit to the initial 2-D positions) when
+/// `epochs > 0`, else none.
+fn init_phase(name: &str, epochs: usize, batch_size: usize, lr: f64) -> Option<Phase> {
+    let t = vec![Term::new(LossKind::Position, 1.0)];
+    (epochs > 0).then(|| std_phase(name, epochs, batch_size, lr, t))
+}
+
 /// Parametric t-SNE's settings (the reference library's defaults).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TsneSpec {
@@ -76,20 +83,10 @@ impl Default for TsneSpec {
 impl TsneSpec {
     /// The phases: PCA fit (if any), then KL.
     pub fn phases(&self) -> Vec<Phase> {
-        let mut v = Vec::new();
-        if self.init_epochs > 0 {
-            let t = vec![Term::new(LossKind::Position, 1.0)];
-            v.push(std_phase(
-                "pca init",
-                self.init_epochs,
-                self.batch_size,
-                self.init_lr,
-                t,
-            ));
-        }
+        let init = init_phase("pca init", self.init_epochs, self.batch_size, self.init_lr);
         let t = vec![Term::new(LossKind::Kl, 1.0)];
-        v.push(std_phase("t-SNE", self.epochs, self.batch_size, self.lr, t));
-        v
+        let main = std_phase("t-SNE", self.epochs, self.batch_size, self.lr, t);
+        init.into_iter().chain([main]).collect()
     }
 
     /// Checks everything against N points, before any work.
@@ -198,18 +195,8 @@ impl Default for UmapSpec {
 
 impl UmapSpec {
     pub fn phases(&self) -> Vec<Phase> {
-        let mut v = Vec::new();
-        if self.init_epochs > 0 {
-            let t = vec![Term::new(LossKind::Position, 1.0)];
-            v.push(std_phase(
-                "spectral init",
-                self.init_epochs,
-                500,
-                self.init_lr,
-                t,
-            ));
-        }
-        v.push(Phase {
+        let init = init_phase("spectral init", self.init_epochs, 500, self.init_lr);
+        let main = Phase {
             name: "UMAP".to_string(),
             epochs: self.epochs,
             batch_size: self.edges_per_batch,
@@ -219,8 +206,8 @@ impl UmapSpec {
                 negatives: self.negatives,
             },
             terms: vec![Term::new(LossKind::UmapCe, 1.0)],
-        });
-        v
+        };
+        init.into_iter().chain([main]).collect()
     }
 
     pub fn check(&self, n: usize) -> Result<(), EmbedError> {

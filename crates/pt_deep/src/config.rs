@@ -81,24 +81,26 @@ pub struct LabConfig {
     pub standardize: bool,
 }
 
-impl LabConfig {
-    /// The lab's default protocol on `device`, written to `out`.
-    pub fn lab_default(device: Device, out: PathBuf) -> Self {
+impl Default for LabConfig {
+    /// The lab's default protocol, on the CPU, written to `results/pt_deep`.
+    fn default() -> Self {
         LabConfig {
             seed: labkit::DEFAULT_SEED,
             train: TrainParams::default(),
             activation: Activation::Relu,
             configs: lab_configs(),
             datasets: lab_datasets(),
-            device,
-            out,
+            device: Device::Cpu,
+            out: labkit::cli::default_out("pt_deep"),
             format: PlotFormat::Png,
             animate: true,
             grid: DEFAULT_GRID,
             standardize: true,
         }
     }
+}
 
+impl LabConfig {
     pub fn check(&self) -> Result<(), PtDeepError> {
         self.train.check()?;
         for d in &self.datasets {
@@ -124,7 +126,7 @@ impl LabConfig {
                 }
             }
         }
-        data::plot::check_grid(self.grid)?;
+        plot::check_grid(self.grid)?;
         Ok(())
     }
 }
@@ -179,7 +181,10 @@ mod tests {
     #[test]
     fn config_is_checked_before_work() {
         let out = std::env::temp_dir().join("pt_deep_never_written");
-        let mut cfg = LabConfig::lab_default(Device::Cpu, out.clone());
+        let mut cfg = LabConfig {
+            out: out.clone(),
+            ..LabConfig::default()
+        };
         cfg.configs = vec![LayerConfig(vec![2, 3])];
         assert!(matches!(
             cfg.check(),

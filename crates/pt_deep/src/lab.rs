@@ -2,10 +2,10 @@
 
 use std::time::{Duration, Instant};
 
-use data::plot::{graph_data, save_gif, Figure2d, Rect};
 use data::GmmSpec;
 use labkit::RunDir;
 use ndarray::ArrayView2;
+use plot::{graph_data, save_gif, Figure2d, Rect};
 use rand::SeedableRng;
 use serde::Serialize;
 

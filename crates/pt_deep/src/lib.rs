@@ -24,7 +24,7 @@ pub mod model;
 pub mod train;
 
 pub use config::{LabConfig, LayerConfig};
-pub use fit::{fit, FitSpec, Fitted, Score};
+pub use fit::{fit, FitError, FitSpec, Fitted, Score};
 pub use model::{Activation, PTDeep, ParamCount};
 pub use train::{eval, train, TrainLog, TrainParams, Trainer};
 
@@ -66,7 +66,7 @@ pub enum PtDeepError {
     #[error(transparent)]
     Metrics(#[from] metrics::MetricsError),
     #[error(transparent)]
-    Plot(#[from] data::plot::PlotError),
+    Plot(#[from] plot::PlotError),
     #[error(transparent)]
     Output(#[from] labkit::OutputError),
     #[error(transparent)]

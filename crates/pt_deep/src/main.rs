@@ -109,7 +109,11 @@ fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
         return Ok(());
     }
 
-    let mut cfg = LabConfig::lab_default(device, out.clone());
+    let mut cfg = LabConfig {
+        device,
+        out: out.clone(),
+        ..LabConfig::default()
+    };
     cfg.seed = args.common.seed;
     cfg.format = args.common.format;
     cfg.train = TrainParams {

@@ -46,7 +46,7 @@ fn deep_net_fits_a_seeded_mixture_and_scores_it() {
         score.perf.accuracy
     );
     // The surface helper gives one value per grid cell.
-    let rect = data::plot::Rect::around(x.view(), 0.1).unwrap();
+    let rect = plot::Rect::around(x.view(), 0.1).unwrap();
     let s = deep.surface(rect, 16).unwrap();
     assert_eq!(s.values.dim(), (16, 16));
 }

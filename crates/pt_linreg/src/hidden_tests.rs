@@ -29,7 +29,7 @@ fn loss_and_gradient_on_other_values() {
 #[test]
 fn training_steps_on_other_values() {
     let (x, y) = ([-1.0, 0.5, 3.0], [2.0, -1.0, 4.0]);
-    let p = LinregParams { steps: 3, lr: 0.1 };
+    let p = TrainParams { steps: 3, lr: 0.1 };
     let fit = fit_line(&x, &y, (0.7, -0.3), &p, Device::Cpu, |_| {}).unwrap();
     assert_eq!(fit.steps.len(), 3);
     // Step 0 at the start, with ∂a = −2.05 and ∂b = −8.3/3 (see above).

@@ -6,13 +6,13 @@
 
 use std::path::PathBuf;
 
-use data::plot::{line_plot, points_and_lines, Series};
 use labkit::{PlotFormat, RunDir};
+use plot::{line_plot, points_and_lines, Series};
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use tch::Device;
 
-use crate::{fit_line, least_squares, noisy_line, Fit, LinregError, LinregParams, Step};
+use crate::{fit_line, least_squares, noisy_line, Fit, LinregError, Step, TrainParams};
 
 /// The course's two points: (1, 3) and (2, 5), on the line a = 2, b = 1.
 pub const TWO_POINTS: ([f64; 2], [f64; 2]) = ([1.0, 2.0], [3.0, 5.0]);
@@ -47,7 +47,7 @@ impl Default for LabConfig {
     /// The course's setting: 100 steps at learning rate 0.1, every step
     /// printed; then 50 noisy points for 1000 steps; seed 100, on the CPU.
     fn default() -> Self {
-        let p = LinregParams::default();
+        let p = TrainParams::default();
         LabConfig {
             seed: labkit::DEFAULT_SEED,
             lr: p.lr,
@@ -63,15 +63,15 @@ impl Default for LabConfig {
 }
 
 impl LabConfig {
-    pub fn two_point_params(&self) -> LinregParams {
-        LinregParams {
+    pub fn two_point_params(&self) -> TrainParams {
+        TrainParams {
             steps: self.steps,
             lr: self.lr,
         }
     }
 
-    pub fn n_point_params(&self) -> LinregParams {
-        LinregParams {
+    pub fn n_point_params(&self) -> TrainParams {
+        TrainParams {
             steps: self.steps_n,
             lr: self.lr,
         }

@@ -44,7 +44,7 @@ pub enum LinregError {
     #[error("the print interval must be at least 1 step")]
     ZeroPrintEvery,
     #[error(transparent)]
-    Plot(#[from] data::plot::PlotError),
+    Plot(#[from] plot::PlotError),
     #[error(transparent)]
     Output(#[from] labkit::OutputError),
     #[error(transparent)]
@@ -70,24 +70,24 @@ impl From<tch::TchError> for LinregError {
     }
 }
 
-/// Hyper-parameters, validated by [`LinregParams::check`] before any work.
+/// Hyper-parameters, validated by [`TrainParams::check`] before any work.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct LinregParams {
+pub struct TrainParams {
     pub steps: usize,
     pub lr: f64,
 }
 
-impl Default for LinregParams {
+impl Default for TrainParams {
     /// The lab's setting: 100 steps at learning rate 0.1.
     fn default() -> Self {
-        LinregParams {
+        TrainParams {
             steps: 100,
             lr: 0.1,
         }
     }
 }
 
-impl LinregParams {
+impl TrainParams {
     pub fn check(&self) -> Result<(), LinregError> {
         if self.steps == 0 {
             return Err(LinregError::ZeroSteps);
@@ -172,7 +172,7 @@ pub fn fit_line(
     x: &[f64],
     y: &[f64],
     start: (f64, f64),
-    params: &LinregParams,
+    params: &TrainParams,
     device: Device,
     mut on_step: impl FnMut(&Step),
 ) -> Result<Fit, LinregError> {
@@ -293,7 +293,7 @@ mod tests {
                 &x,
                 &y,
                 start,
-                &LinregParams {
+                &TrainParams {
                     steps: 20,
                     lr: 0.05,
                 },
@@ -320,7 +320,7 @@ mod tests {
             &[1.0, 2.0],
             &[3.0, 5.0],
             (0.0, 0.0),
-            &LinregParams::default(),
+            &TrainParams::default(),
             Device::Cpu,
             |_| {},
         )
@@ -344,7 +344,7 @@ mod tests {
             [x.clone(), x.clone(), x.clone()].concat(),
             [y.clone(), y.clone(), y.clone()].concat(),
         );
-        let p = LinregParams { steps: 30, lr: 0.1 };
+        let p = TrainParams { steps: 30, lr: 0.1 };
         let f1 = fit_line(&x, &y, (0.3, -0.2), &p, Device::Cpu, |_| {}).unwrap();
         let f3 = fit_line(&x2, &y2, (0.3, -0.2), &p, Device::Cpu, |_| {}).unwrap();
         assert!((f1.steps[0].loss - f3.steps[0].loss).abs() < 1e-12);
@@ -359,7 +359,7 @@ mod tests {
             &x,
             &y,
             (0.0, 0.0),
-            &LinregParams {
+            &TrainParams {
                 steps: 2000,
                 lr: 0.1,
             },
@@ -374,7 +374,7 @@ mod tests {
     #[test]
     fn on_step_sees_every_step_in_order() {
         let mut seen = Vec::new();
-        let p = LinregParams { steps: 7, lr: 0.1 };
+        let p = TrainParams { steps: 7, lr: 0.1 };
         let fit = fit_line(&[1.0, 2.0], &[3.0, 5.0], (0.0, 0.0), &p, Device::Cpu, |s| {
             seen.push(*s)
         })
@@ -395,8 +395,8 @@ mod tests {
 
     #[test]
     fn bad_input_is_typed() {
-        let p = LinregParams::default();
-        let fit = |x: &[f64], y: &[f64], p: &LinregParams| {
+        let p = TrainParams::default();
+        let fit = |x: &[f64], y: &[f64], p: &TrainParams| {
             fit_line(x, y, (0.0, 0.0), p, Device::Cpu, |_| {})
         };
         assert!(matches!(
@@ -408,14 +408,14 @@ mod tests {
             fit(&[1.0, f64::NAN], &[1.0, 2.0], &p),
             Err(LinregError::NonFinite { index: 1 })
         ));
-        let bad = LinregParams { steps: 0, lr: 0.1 };
+        let bad = TrainParams { steps: 0, lr: 0.1 };
         assert!(matches!(bad.check(), Err(LinregError::ZeroSteps)));
-        let bad = LinregParams { steps: 5, lr: 0.0 };
+        let bad = TrainParams { steps: 5, lr: 0.0 };
         assert!(matches!(
             fit(&[1.0], &[1.0], &bad),
             Err(LinregError::BadLearningRate(l)) if l == 0.0
         ));
-        let huge = LinregParams {
+        let huge = TrainParams {
             steps: 500,
             lr: 10.0,
         };

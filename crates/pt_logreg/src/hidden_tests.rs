@@ -95,11 +95,11 @@ fn forward_on_other_values() {
 
 #[test]
 fn training_steps_on_other_values() {
-    use crate::train::{train, LogregParams};
+    use crate::train::{train, TrainParams};
     let x = Tensor::from_slice(&[1.0f32, 0.5, -1.0, 2.0, 0.0, -1.5]).view([3, 2]);
     let yoh = Tensor::from_slice(&[1.0f32, 0.0, 0.0, 1.0, 1.0, 0.0]).view([3, 2]);
     let (w0, b0) = ([0.3f32, -0.2, 0.1, 0.4], [0.05f32, -0.05]);
-    let p = LogregParams {
+    let p = TrainParams {
         niter: 7,
         delta: 0.3,
         param_lambda: 0.2,

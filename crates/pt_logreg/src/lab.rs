@@ -9,15 +9,15 @@
 
 use std::path::PathBuf;
 
-use data::plot::{graph_data, line_plot, Figure2d, Rect, Series};
 use labkit::{PlotFormat, RunDir};
 use ndarray::Array2;
+use plot::{graph_data, line_plot, Figure2d, Rect, Series};
 use rand::SeedableRng;
 use serde::Serialize;
 use tch::Device;
 
 use crate::fit::{fit, FitSpec, Fitted};
-use crate::{LogregError, LogregParams};
+use crate::{LogregError, PTLogreg, TrainParams};
 
 /// Settings of a lab run; [`LabConfig::check`] validates them before any work.
 #[derive(Debug, Clone, Serialize)]
@@ -26,7 +26,7 @@ pub struct LabConfig {
     /// Points per class.
     pub n: usize,
     /// niter, δ, λ of the 2- and 3-class runs (the sweep replaces λ).
-    pub params: LogregParams,
+    pub params: TrainParams,
     /// λ values of the sweep on 3 classes (empty: no sweep).
     pub sweep: Vec<f64>,
     pub standardize: bool,
@@ -47,7 +47,7 @@ impl Default for LabConfig {
         LabConfig {
             seed: labkit::DEFAULT_SEED,
             n: 100,
-            params: LogregParams::default(),
+            params: TrainParams::default(),
             sweep: vec![0.0, 1e-3, 1e-2, 1e-1, 1.0],
             standardize: true,
             grid: 256,
@@ -62,14 +62,14 @@ impl Default for LabConfig {
 impl LabConfig {
     pub fn check(&self) -> Result<(), LogregError> {
         for &l in std::iter::once(&self.params.param_lambda).chain(&self.sweep) {
-            LogregParams {
+            TrainParams {
                 param_lambda: l,
                 ..self.params
             }
             .check()?;
         }
         data::check_gmm_args(3, 3, self.n)?;
-        data::plot::check_grid(self.grid)?;
+        plot::check_grid(self.grid)?;
         Ok(())
     }
 }
@@ -124,7 +124,7 @@ struct Trained {
     y: Vec<usize>,
     c: usize,
     lambda: f64,
-    fitted: Fitted,
+    fitted: Fitted<PTLogreg>,
 }
 
 fn train_one(
@@ -135,7 +135,7 @@ fn train_one(
     print: bool,
 ) -> Result<Trained, LogregError> {
     let spec = FitSpec {
-        params: LogregParams {
+        params: TrainParams {
             param_lambda: lambda,
             ..cfg.params
         },

@@ -10,7 +10,7 @@
 //! descent with a hand-written update under `no_grad`.
 //!
 //! - [`model`]: [`PTLogreg`] and its loss;
-//! - [`mod@train`]: [`LogregParams`] (its defaults are the course's),
+//! - [`mod@train`]: [`TrainParams`] (its defaults are the course's),
 //!   [`train()`] and [`eval`];
 //! - [`mod@fit`]: train on an ndarray data set and score it ([`fit()`], [`Fitted`]);
 //! - [`lab`]: the lab's runs (2 and 3 classes, the λ sweep), table and plots.
@@ -20,9 +20,9 @@ pub mod lab;
 pub mod model;
 pub mod train;
 
-pub use fit::{fit, FitSpec, Fitted};
+pub use fit::{fit, Classifier, FitError, FitSpec, Fitted};
 pub use model::{nll_l2, PTLogreg};
-pub use train::{eval, train, LogregParams, TrainLog};
+pub use train::{eval, train, TrainLog, TrainParams};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LogregError {
@@ -54,7 +54,7 @@ pub enum LogregError {
     #[error(transparent)]
     Metrics(#[from] metrics::MetricsError),
     #[error(transparent)]
-    Plot(#[from] data::plot::PlotError),
+    Plot(#[from] plot::PlotError),
     #[error(transparent)]
     Output(#[from] labkit::OutputError),
     #[error(transparent)]

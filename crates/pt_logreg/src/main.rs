@@ -11,7 +11,7 @@
 use anyhow::Context;
 use clap::Parser;
 use pt_logreg::lab::{run_lab, summary_table, LabConfig};
-use pt_logreg::LogregParams;
+use pt_logreg::TrainParams;
 
 /// PTLogreg: multinomial logistic regression on 2-D Gaussians, with a λ sweep (Lab 1).
 #[derive(Debug, Parser)]
@@ -22,13 +22,13 @@ struct Args {
     #[command(flatten)]
     torch: torch_util::TorchArgs,
     /// Gradient steps per model
-    #[arg(long, default_value_t = LogregParams::default().niter)]
+    #[arg(long, default_value_t = TrainParams::default().niter)]
     niter: usize,
     /// Learning rate
-    #[arg(long, default_value_t = LogregParams::default().delta)]
+    #[arg(long, default_value_t = TrainParams::default().delta)]
     delta: f64,
     /// L2 weight λ of the 2- and 3-class runs (loss = mean NLL + λ/2·‖W‖²)
-    #[arg(long, default_value_t = LogregParams::default().param_lambda)]
+    #[arg(long, default_value_t = TrainParams::default().param_lambda)]
     param_lambda: f64,
     /// λ values of the sweep on 3 classes, comma-separated
     #[arg(long, value_delimiter = ',', default_values_t = LabConfig::default().sweep)]
@@ -52,11 +52,11 @@ fn run(args: Args) -> anyhow::Result<()> {
     let mut cfg = LabConfig {
         seed: args.common.seed,
         n: args.n,
-        params: LogregParams {
+        params: TrainParams {
             niter: args.niter,
             delta: args.delta,
             param_lambda: args.param_lambda,
-            ..LogregParams::default()
+            ..TrainParams::default()
         },
         sweep: args.sweep,
         standardize: !args.raw_inputs,

@@ -1,15 +1,15 @@
 //! Whole-batch gradient descent with the update written by hand, and
 //! evaluation. The course's `train(model, X, Yoh_, param_niter, param_delta,
-//! param_lambda)` is [`train()`] with a [`LogregParams`].
+//! param_lambda)` is [`train()`] with a [`TrainParams`].
 
 use serde::Serialize;
 use tch::{Kind, Tensor};
 
 use crate::{LogregError, PTLogreg};
 
-/// Hyper-parameters of [`train()`], validated by [`LogregParams::check`].
+/// Hyper-parameters of [`train()`], validated by [`TrainParams::check`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct LogregParams {
+pub struct TrainParams {
     /// Number of gradient steps (the course's `param_niter`).
     pub niter: usize,
     /// Learning rate (the course's `param_delta`).
@@ -20,11 +20,11 @@ pub struct LogregParams {
     pub log_every: usize,
 }
 
-impl Default for LogregParams {
+impl Default for TrainParams {
     /// The course's demo: `train(ptlr, X, Yoh_, 1000, 0.5)`, λ = 0; the
     /// loss kept every 10 steps.
     fn default() -> Self {
-        LogregParams {
+        TrainParams {
             niter: 1000,
             delta: 0.5,
             param_lambda: 0.0,
@@ -33,7 +33,7 @@ impl Default for LogregParams {
     }
 }
 
-impl LogregParams {
+impl TrainParams {
     pub fn check(&self) -> Result<(), LogregError> {
         if self.niter == 0 {
             return Err(LogregError::ZeroIterations);
@@ -101,7 +101,7 @@ fn gd_step(
     model: &mut PTLogreg,
     x: &Tensor,
     yoh: &Tensor,
-    params: &LogregParams,
+    params: &TrainParams,
 ) -> Result<Tensor, LogregError> {
     // exercise(pt_logreg.train) begin
     let loss = model.loss(x, yoh, params.param_lambda);
@@ -126,7 +126,7 @@ pub fn train(
     model: &mut PTLogreg,
     x: &Tensor,
     yoh: &Tensor,
-    params: &LogregParams,
+    params: &TrainParams,
     mut on_log: impl FnMut(usize, f64),
 ) -> Result<TrainLog, LogregError> {
     params.check()?;
@@ -183,7 +183,7 @@ mod tests {
         let mut m = PTLogreg::new(&vs.root(), 2, 2).unwrap();
         let x = ndarray::arr2(&[[0.0, 1.0], [1.0, 0.0], [0.2, 0.9], [0.8, 0.1]]);
         let (xt, yt) = tensors(&x, &[0, 1, 0, 1], 2);
-        let p = LogregParams {
+        let p = TrainParams {
             niter: 25,
             delta: 0.5,
             param_lambda: 0.0,
@@ -203,13 +203,13 @@ mod tests {
     fn bad_input_is_typed() {
         let vs = VarStore::new(Device::Cpu);
         let mut m = PTLogreg::new(&vs.root(), 2, 2).unwrap();
-        let p = LogregParams {
+        let p = TrainParams {
             niter: 10,
-            ..LogregParams::default()
+            ..TrainParams::default()
         };
         let x = ndarray::arr2(&[[0.0, 1.0], [1.0, 0.0]]);
         let (xt, yt) = tensors(&x, &[0, 1], 2);
-        let mut run = |x: &Tensor, y: &Tensor, p: &LogregParams| train(&mut m, x, y, p, |_, _| {});
+        let mut run = |x: &Tensor, y: &Tensor, p: &TrainParams| train(&mut m, x, y, p, |_, _| {});
         assert!(matches!(
             run(&xt, &yt.narrow(0, 0, 1), &p),
             Err(LogregError::InputShape { .. })
@@ -222,7 +222,7 @@ mod tests {
             run(&xt, &one_class, &p),
             Err(LogregError::SingleClass { present: 1, c: 2 })
         ));
-        let bad_p = LogregParams {
+        let bad_p = TrainParams {
             param_lambda: -1.0,
             ..p
         };
@@ -231,7 +231,7 @@ mod tests {
             Err(LogregError::BadLambda(l)) if l == -1.0
         ));
         // δ·∂W overflows f32 in the first update: the next loss is NaN.
-        let diverge = LogregParams {
+        let diverge = TrainParams {
             delta: 1e300,
             log_every: 1,
             ..p
@@ -240,7 +240,7 @@ mod tests {
             run(&xt, &yt, &diverge),
             Err(LogregError::Diverged { .. })
         ));
-        let bad_p = LogregParams {
+        let bad_p = TrainParams {
             delta: f64::INFINITY,
             ..p
         };
@@ -249,11 +249,11 @@ mod tests {
             Err(LogregError::BadLearningRate(_))
         ));
         assert!(matches!(
-            LogregParams { niter: 0, ..p }.check(),
+            TrainParams { niter: 0, ..p }.check(),
             Err(LogregError::ZeroIterations)
         ));
         assert!(matches!(
-            LogregParams { log_every: 0, ..p }.check(),
+            TrainParams { log_every: 0, ..p }.check(),
             Err(LogregError::ZeroLogEvery)
         ));
     }

@@ -10,7 +10,7 @@ use tch::{nn::VarStore, Kind, Tensor};
 
 use crate::iris::IrisBatch;
 use crate::net::{chunk_mean, fit, member_mean, member_rngs, per_member, relu_after, Mlp};
-use crate::params::{TrainSpec, LOG_EVERY};
+use crate::params::{TrainParams, LOG_EVERY};
 use crate::parts::labels_by_seed;
 use crate::EmbeddingsError;
 
@@ -52,7 +52,7 @@ pub fn cross_entropy(logits: &Tensor, y: &Tensor) -> Tensor {
 }
 
 /// Trains one classifier per seed of `data` and scores each on its test flowers.
-pub fn run(data: &IrisBatch, spec: &TrainSpec) -> Result<Vec<ClassifierRun>, EmbeddingsError> {
+pub fn run(data: &IrisBatch, spec: &TrainParams) -> Result<Vec<ClassifierRun>, EmbeddingsError> {
     let k = spec.ensemble;
     let mut rngs = member_rngs(&data.seeds, STREAM, k);
     let vs = VarStore::new(data.device());

@@ -14,7 +14,7 @@ use tch::{nn::VarStore, Kind};
 use crate::iris::IrisBatch;
 use crate::loss::{clip_to_labels, gaussian_nll_per_seed, lookup, mae, nearest_label};
 use crate::net::{chunk_mean, fit, member_mean, member_rngs, per_member, GaussianNet};
-use crate::params::{TrainSpec, LOG_EVERY};
+use crate::params::{TrainParams, LOG_EVERY};
 use crate::parts::labels_by_seed;
 use crate::parts::regression::label_embedding;
 use crate::parts::rows;
@@ -72,7 +72,7 @@ fn mean_where(v: &[f64], keep: impl Fn(usize) -> bool) -> Option<f64> {
 /// ([`clip_to_labels`]); `beta` > 0 trains with β-NLL ([`gaussian_nll_per_seed`]).
 pub fn run(
     data: &IrisBatch,
-    spec: &TrainSpec,
+    spec: &TrainParams,
     clip: bool,
     beta: f64,
 ) -> Result<Vec<GaussianRun>, EmbeddingsError> {

@@ -21,7 +21,7 @@
 use serde::Serialize;
 
 use crate::iris::IrisBatch;
-use crate::params::TrainSpec;
+use crate::params::TrainParams;
 use crate::parts::joint_loop::{
     train, JointLog, JointRun, JointSpec, Objective, StepTrace, INIT_STD, MAX_NORM,
 };
@@ -151,7 +151,7 @@ pub struct Part5Report {
     pub choice_rule: &'static str,
 }
 
-fn spec(train: TrainSpec, objective: Objective, table_lr_scale: f64, trace: bool) -> JointSpec {
+fn spec(train: TrainParams, objective: Objective, table_lr_scale: f64, trace: bool) -> JointSpec {
     JointSpec {
         train,
         objective,
@@ -245,7 +245,7 @@ pub fn choose(remedies: &[JointSummary]) -> Result<String, EmbeddingsError> {
 
 /// Runs the course's run (the target detached), then 5(a), (b) and (c), on
 /// every seed of `data`.
-pub fn run(data: &IrisBatch, course: &TrainSpec) -> Result<Part5Report, EmbeddingsError> {
+pub fn run(data: &IrisBatch, course: &TrainParams) -> Result<Part5Report, EmbeddingsError> {
     let mut cut = spec(*course, Objective::Mse, 1.0, true);
     cut.detach_table = true;
     let detached = train(data, &cut)?;

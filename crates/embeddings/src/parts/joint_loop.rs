@@ -15,7 +15,7 @@ use tch::{nn, nn::VarStore, Kind, Tensor};
 use crate::iris::IrisBatch;
 use crate::loss::{lookup, mae, mse, nearest_label, sq_distances};
 use crate::net::{member_rngs, optimizer, per_seed, relu_after, std_normal, Mlp};
-use crate::params::{Hidden, TrainSpec};
+use crate::params::{Hidden, TrainParams};
 use crate::parts::classifier::cross_entropy;
 use crate::parts::labels_by_seed;
 use crate::table::EmbeddingTable;
@@ -98,7 +98,7 @@ impl Objective {
 /// How a joint run is set up.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JointSpec {
-    pub train: TrainSpec,
+    pub train: TrainParams,
     pub objective: Objective,
     /// The table's learning rate is the net's times this.
     pub table_lr_scale: f64,

@@ -15,7 +15,7 @@ use crate::loss::{clip_to_labels, lookup, mae, mse, nearest_label};
 use crate::net::{
     chunk_mean, fit, member_mean, member_rngs, per_member, per_seed, relu_after, std_normal, Mlp,
 };
-use crate::params::{rng_for, TrainSpec, LOG_EVERY};
+use crate::params::{rng_for, TrainParams, LOG_EVERY};
 use crate::parts::{labels_by_seed, rows};
 use crate::EmbeddingsError;
 
@@ -56,7 +56,7 @@ pub struct RegressionRun {
 /// With `clip`, predictions are clipped to the label points' range ([`clip_to_labels`]).
 pub fn run(
     data: &IrisBatch,
-    spec: &TrainSpec,
+    spec: &TrainParams,
     clip: bool,
 ) -> Result<Vec<RegressionRun>, EmbeddingsError> {
     let device = data.device();
@@ -144,7 +144,7 @@ mod tests {
     fn an_ensemble_of_one_is_the_plain_net_and_larger_ones_average() {
         tch::set_num_threads(1);
         let data = IrisBatch::new(&[100, 101], 0.2, false, false, Device::Cpu).unwrap();
-        let mut spec = TrainSpec::new(crate::params::Optimizer::Adam, 1e-3, 0.0, 200);
+        let mut spec = TrainParams::new(crate::params::Optimizer::Adam, 1e-3, 0.0, 200);
         let plain = run(&data, &spec, false).unwrap();
         spec.ensemble = 1;
         assert_eq!(run(&data, &spec, false).unwrap()[1].mae, plain[1].mae);
@@ -164,7 +164,7 @@ mod tests {
     fn clipping_never_increases_the_error() {
         tch::set_num_threads(1);
         let data = IrisBatch::new(&[102], 0.2, false, false, Device::Cpu).unwrap();
-        let spec = TrainSpec::new(crate::params::Optimizer::Adam, 1e-3, 0.0, 300);
+        let spec = TrainParams::new(crate::params::Optimizer::Adam, 1e-3, 0.0, 300);
         let plain = run(&data, &spec, false).unwrap();
         let clipped = run(&data, &spec, true).unwrap();
         assert!(clipped[0].mae <= plain[0].mae + 1e-12);

@@ -8,15 +8,15 @@ use ndarray::{arr2, Array2};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
-fn quick(niter: usize) -> Fcann2Params {
-    Fcann2Params {
+fn quick(niter: usize) -> TrainParams {
+    TrainParams {
         niter,
         log_every: 10,
-        ..Fcann2Params::default()
+        ..TrainParams::default()
     }
 }
 
-fn train_err(x: ArrayView2<f64>, y: &[usize], p: &Fcann2Params) -> Fcann2Error {
+fn train_err(x: ArrayView2<f64>, y: &[usize], p: &TrainParams) -> Fcann2Error {
     let mut rng = StdRng::seed_from_u64(0);
     match fcann2_train(x, y, p, &mut rng, |_, _, _| {}) {
         Ok(_) => panic!("expected an error"),
@@ -63,7 +63,7 @@ fn every_error_is_typed() {
             max: MAX_CLASSES
         }
     ));
-    let with = |f: fn(&mut Fcann2Params)| {
+    let with = |f: fn(&mut TrainParams)| {
         let mut q = p;
         f(&mut q);
         q
@@ -136,10 +136,10 @@ fn lab_data(seed: u64) -> (Array2<f64>, Vec<usize>, StdRng) {
 #[test]
 fn loss_falls_and_is_logged_on_schedule() {
     let (x, y, mut rng) = lab_data(100);
-    let p = Fcann2Params {
+    let p = TrainParams {
         niter: 1000,
         log_every: 250,
-        ..Fcann2Params::default()
+        ..TrainParams::default()
     };
     let mut seen = Vec::new();
     let (m, log) = fcann2_train(x.view(), &y, &p, &mut rng, |i, l, _| seen.push((i, l))).unwrap();
@@ -158,7 +158,7 @@ fn loss_falls_and_is_logged_on_schedule() {
 
 fn lab_accuracy(seed: u64) -> (f64, TrainLog) {
     let (x, y, mut rng) = lab_data(seed);
-    let p = Fcann2Params::default(); // H 5, 10⁵ steps, δ 0.05, λ 1e-3
+    let p = TrainParams::default(); // H 5, 10⁵ steps, δ 0.05, λ 1e-3
     let (m, log) = fcann2_train(x.view(), &y, &p, &mut rng, |_, _, _| {}).unwrap();
     let pred = metrics::argmax_rows(fcann2_classify(x.view(), &m).unwrap().view());
     let acc = metrics::eval_perf_multi(&pred, &y, Some(2))
@@ -193,11 +193,11 @@ fn lab_setting_on_the_default_seed() {
 #[test]
 fn the_summed_loss_convention_steps_down_the_summed_loss() {
     let (x, y, mut rng) = lab_data(7);
-    let p = Fcann2Params {
+    let p = TrainParams {
         delta: 1e-3,
         lambda: 0.01,
         loss_sum: true,
-        ..Fcann2Params::default()
+        ..TrainParams::default()
     };
     let m0 = Fcann2Model::init(x.ncols(), 4, 2, &mut rng).unwrap();
     let summed = |m: &Fcann2Model| {
@@ -206,7 +206,7 @@ fn the_summed_loss_convention_steps_down_the_summed_loss() {
             .step_with_loss()
     };
     // the summed loss is N times the mean NLL plus the same λ/2·‖W‖²
-    let mean = Fcann2Params {
+    let mean = TrainParams {
         loss_sum: false,
         ..p
     };

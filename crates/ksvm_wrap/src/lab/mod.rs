@@ -108,7 +108,7 @@ impl LabConfig {
         if self.datasets == 0 && !self.settings.is_empty() {
             return Err(KsvmError::NoDatasets);
         }
-        data::plot::check_grid(self.grid)?;
+        plot::check_grid(self.grid)?;
         Ok(())
     }
 }

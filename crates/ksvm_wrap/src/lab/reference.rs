@@ -4,10 +4,10 @@
 
 use std::time::Instant;
 
-use data::plot::{decision_surface, graph_data, Figure2d, Rect, Surface};
 use data::GmmSpec;
 use labkit::RunDir;
 use ndarray::{concatenate, Array2, Axis};
+use plot::{decision_surface, graph_data, Figure2d, Rect, Surface};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde::Serialize;
@@ -139,7 +139,7 @@ pub fn run_reference(cfg: &LabConfig, dir: &RunDir) -> Result<ReferenceReport, K
     let (animation, frames) = if cfg.animate {
         let (figs, stats) = animation_frames(cfg, x.view(), &y, rect)?;
         let name = "training.gif".to_string();
-        data::plot::save_gif(&dir.path(&name), (520, 480), 400, &figs)?;
+        plot::save_gif(&dir.path(&name), (520, 480), 400, &figs)?;
         (Some(name), stats)
     } else {
         (None, Vec::new())
@@ -164,7 +164,7 @@ pub fn run_reference(cfg: &LabConfig, dir: &RunDir) -> Result<ReferenceReport, K
     })
 }
 
-/// The SVM's decision surface over `rect`, through `data::plot::decision_surface`.
+/// The SVM's decision surface over `rect`, through `plot::decision_surface`.
 ///
 /// Two classes: the raw decision value `f(x)` (blue below 0, red above, the
 /// boundary `f = 0` in black). `decision_surface` colours column 1 of what it

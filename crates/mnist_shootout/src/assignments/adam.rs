@@ -8,12 +8,12 @@
 //! lr 0.1 (about 0.975): 1e-4 is a small step even for Adam. Quick mode:
 //! about 0.92. Figure: `adam_loss.png`.
 
-use ::data::plot::line_plot;
+use ::plot::line_plot;
 use serde::Serialize;
 
 use crate::assignment::Assignment;
 use crate::run::{curve, Ctx, Job, Summary};
-use crate::train::{Optimizer, TrainSpec};
+use crate::train::{Optimizer, TrainParams};
 use crate::ShootoutError;
 
 /// The course's learning rate for Adam.
@@ -40,7 +40,7 @@ pub fn run(cx: &mut Ctx) -> Result<AdamReport, ShootoutError> {
 pub(crate) fn train_adam(cx: &mut Ctx, gamma: Option<f64>) -> Result<AdamReport, ShootoutError> {
     let (cfg, data) = (cx.cfg, cx.data);
     let layers = [784, 100, 10];
-    let spec = TrainSpec {
+    let spec = TrainParams {
         gamma,
         ..cfg.spec(Optimizer::Adam, ADAM_LR, cfg.lambda)
     };

@@ -13,7 +13,7 @@
 //! of 4 a quarter of the accuracy (about 0.75).
 //! Figure: `batchnorm_loss.png`.
 
-use ::data::plot::line_plot;
+use ::plot::line_plot;
 use serde::Serialize;
 use tch::{nn::VarStore, Kind, Tensor};
 

@@ -14,7 +14,7 @@
 //! Figures: `configs_loss.png` (training and validation loss per epoch),
 //! `hardest_train_images.png`.
 
-use ::data::plot::{image_grid, line_plot, ImageMap};
+use ::plot::{image_grid, line_plot, ImageMap};
 use serde::Serialize;
 use tch::{Device, Kind};
 

@@ -11,7 +11,7 @@
 //! test accuracy (about 0.976). Quick mode: about 0.94.
 //! Figure: `early_stopping.png` (validation accuracy per epoch).
 
-use ::data::plot::line_plot;
+use ::plot::line_plot;
 use serde::Serialize;
 
 use crate::assignment::Assignment;

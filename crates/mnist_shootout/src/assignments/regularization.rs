@@ -16,7 +16,7 @@
 //! Figures: `regularization_<config>.png` (error = 1 − accuracy and loss
 //! against λ, for the training, validation and test sets).
 
-use ::data::plot::{line_plot, Series};
+use ::plot::{line_plot, Series};
 use serde::Serialize;
 
 use crate::assignment::Assignment;

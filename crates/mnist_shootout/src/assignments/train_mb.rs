@@ -17,14 +17,14 @@
 
 use std::time::Instant;
 
-use ::data::plot::{line_plot, Series};
+use ::plot::{line_plot, Series};
 use serde::Serialize;
 use tch::Kind;
 
 use super::configs::CHOSEN_BY;
 use crate::assignment::Assignment;
 use crate::run::{curve, model, tag, Ctx, Init, Job, Summary};
-use crate::train::{evaluate, Eval, Optimizer, TrainSpec};
+use crate::train::{evaluate, Eval, Optimizer, TrainParams};
 use crate::ShootoutError;
 
 #[derive(Debug, Clone, Serialize)]
@@ -66,7 +66,7 @@ pub fn run(cx: &mut Ctx) -> Result<TrainMbReport, ShootoutError> {
     let mut runs = Vec::new();
     let (mut by_epoch, mut by_time) = (Vec::new(), Vec::new());
     for &b in &cfg.batch_sizes {
-        let spec = TrainSpec {
+        let spec = TrainParams {
             batch: b,
             ..cfg.spec(Optimizer::Sgd, cfg.lr, cfg.lambda)
         };

@@ -9,7 +9,7 @@
 //! templates turn smoother and fainter. Quick mode: about 0.91 at λ = 0.
 //! Figures: `weights_lambda<λ>.png`.
 
-use ::data::plot::{image_grid, ImageMap};
+use ::plot::{image_grid, ImageMap};
 use serde::Serialize;
 
 use crate::assignment::Assignment;

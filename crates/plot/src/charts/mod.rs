@@ -6,11 +6,44 @@ mod lines;
 mod scatter;
 mod strips;
 
+use crate::PlotError;
+
 pub use bars::bar_chart;
 pub use images::{image_grid, ImageMap};
 pub use lines::{line_plot, points_and_lines, Series};
-pub use scatter::{scatter_classes, scatter_side_by_side};
+pub use scatter::{draw_class_scatter, scatter_classes, scatter_side_by_side, ScatterStyle};
 pub use strips::strip_chart;
+
+/// Checks the inputs of a chart with one row per label: at least one row,
+/// a label for each, and a value axis `range` with `range.1 > range.0`.
+fn check_rows(
+    what: (&'static str, &'static str),
+    rows: usize,
+    labels: usize,
+    range: (f64, f64),
+) -> Result<(), PlotError> {
+    if rows == 0 {
+        return Err(PlotError::LengthMismatch {
+            what: what.0,
+            expected: 1,
+            found: 0,
+        });
+    }
+    if labels != rows {
+        return Err(PlotError::LengthMismatch {
+            what: what.1,
+            expected: rows,
+            found: labels,
+        });
+    }
+    if range.1.partial_cmp(&range.0) != Some(std::cmp::Ordering::Greater) {
+        return Err(PlotError::EmptyRange {
+            lo: range.0,
+            hi: range.1,
+        });
+    }
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,7 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::super::{class_color, draw_err, save, Drawable, PlotError};
+use crate::{class_color, draw_err, save, Drawable, PlotError};
 
 struct Bars<'a> {
     title: &'a str,
@@ -74,26 +74,12 @@ pub fn bar_chart(
     values: &[f64],
     range: (f64, f64),
 ) -> Result<(), PlotError> {
-    if values.is_empty() {
-        return Err(PlotError::LengthMismatch {
-            what: "bar values",
-            expected: 1,
-            found: 0,
-        });
-    }
-    if labels.len() != values.len() {
-        return Err(PlotError::LengthMismatch {
-            what: "bar labels",
-            expected: values.len(),
-            found: labels.len(),
-        });
-    }
-    if range.1.partial_cmp(&range.0) != Some(std::cmp::Ordering::Greater) {
-        return Err(PlotError::EmptyRange {
-            lo: range.0,
-            hi: range.1,
-        });
-    }
+    super::check_rows(
+        ("bar values", "bar labels"),
+        values.len(),
+        labels.len(),
+        range,
+    )?;
     let height = 80 + 34 * values.len() as u32;
     save(
         path,

@@ -19,8 +19,8 @@ pub mod charts;
 pub mod surface;
 
 pub use charts::{
-    bar_chart, image_grid, line_plot, points_and_lines, scatter_classes, scatter_side_by_side,
-    strip_chart, ImageMap, Series,
+    bar_chart, draw_class_scatter, image_grid, line_plot, points_and_lines, scatter_classes,
+    scatter_side_by_side, strip_chart, ImageMap, ScatterStyle, Series,
 };
 pub use surface::{
     check_grid, decision_surface, graph_classes, graph_data, graph_surface, save_gif, DataLayer,
@@ -80,12 +80,14 @@ pub enum PlotError {
     Output(#[from] labkit::OutputError),
 }
 
-pub(crate) fn draw_err<E: std::fmt::Display>(e: E) -> PlotError {
+/// A plotting backend's error as a [`PlotError`] (for `map_err` in figures
+/// drawn outside this crate too).
+pub fn draw_err<E: std::fmt::Display>(e: E) -> PlotError {
     PlotError::Draw(e.to_string())
 }
 
 static FONT: Once = Once::new();
-const DEJAVU: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSans.ttf");
+const DEJAVU: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
 
 /// Registers the shipped font as "sans-serif" (once per process).
 pub(crate) fn ensure_font() {
@@ -117,6 +119,25 @@ pub fn save<T: Drawable>(path: &Path, size: (u32, u32), item: &T) -> Result<(), 
             area.present().map_err(draw_err)
         }
     })
+}
+
+/// Draws a chart's legend (the labels its series were given) in a white box
+/// with a black border at `position`: the one legend style of every plot.
+pub fn draw_legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), PlotError>
+where
+    DB: DrawingBackend + 'a,
+    CT: plotters::coord::CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .position(position)
+        .draw()
+        .map_err(draw_err)
 }
 
 /// Ten well-separated class colours (the usual categorical palette).

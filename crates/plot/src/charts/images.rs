@@ -5,7 +5,7 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::super::{diverging, draw_err, gray, save, Drawable, PlotError};
+use crate::{diverging, draw_err, gray, save, Drawable, PlotError};
 
 /// How image values become colours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

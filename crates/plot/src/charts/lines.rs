@@ -5,7 +5,7 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::super::{class_color, draw_err, save, Drawable, PlotError};
+use crate::{class_color, draw_err, draw_legend, save, Drawable, PlotError};
 
 /// One named curve of a line plot.
 #[derive(Debug, Clone)]
@@ -110,12 +110,7 @@ impl Drawable for Lines<'_> {
                         .label("data")
                         .legend(|(x, y)| Circle::new((x, y), 4, BLACK.filled()));
                 }
-                chart
-                    .configure_series_labels()
-                    .background_style(WHITE.mix(0.8))
-                    .border_style(BLACK)
-                    .draw()
-                    .map_err(draw_err)?;
+                draw_legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
             }};
         }
         // plotters labels a log axis only at powers of ten: over less than a

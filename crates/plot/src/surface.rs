@@ -27,33 +27,47 @@ impl Rect {
                 cols: x.ncols(),
             });
         }
-        let (mut r, mut finite) = (
-            Rect {
-                x_min: f64::MAX,
-                x_max: f64::MIN,
-                y_min: f64::MAX,
-                y_max: f64::MIN,
-            },
-            true,
-        );
-        for p in x.rows() {
-            finite &= p[0].is_finite() && p[1].is_finite();
-            r.x_min = r.x_min.min(p[0]);
-            r.x_max = r.x_max.max(p[0]);
-            r.y_min = r.y_min.min(p[1]);
-            r.y_max = r.y_max.max(p[1]);
+        let r = Rect::bounding(x.rows().into_iter().map(|p| (p[0], p[1])))?;
+        Ok(r.padded(margin, 1e-9 * margin))
+    }
+
+    /// The smallest rectangle holding every point: an error for a point that
+    /// is NaN or infinite, and for no points at all.
+    pub fn bounding(points: impl IntoIterator<Item = (f64, f64)>) -> Result<Rect, PlotError> {
+        let mut r = Rect {
+            x_min: f64::MAX,
+            x_max: f64::MIN,
+            y_min: f64::MAX,
+            y_max: f64::MIN,
+        };
+        let mut finite = true;
+        for (x, y) in points {
+            finite &= x.is_finite() && y.is_finite();
+            r.x_min = r.x_min.min(x);
+            r.x_max = r.x_max.max(x);
+            r.y_min = r.y_min.min(y);
+            r.y_max = r.y_max.max(y);
         }
         if !finite {
             return Err(PlotError::NonFinitePoints);
         }
-        let dx = (r.x_max - r.x_min).max(1e-9) * margin;
-        let dy = (r.y_max - r.y_min).max(1e-9) * margin;
-        Ok(Rect {
-            x_min: r.x_min - dx,
-            x_max: r.x_max + dx,
-            y_min: r.y_min - dy,
-            y_max: r.y_max + dy,
-        })
+        if r.x_min > r.x_max {
+            return Err(PlotError::EmptyFigure);
+        }
+        Ok(r)
+    }
+
+    /// Grown on every side by `fraction` of its size along that axis, and by
+    /// at least `min_pad` (so that a flat box still has an extent).
+    pub fn padded(self, fraction: f64, min_pad: f64) -> Rect {
+        let dx = ((self.x_max - self.x_min) * fraction).max(min_pad);
+        let dy = ((self.y_max - self.y_min) * fraction).max(min_pad);
+        Rect {
+            x_min: self.x_min - dx,
+            x_max: self.x_max + dx,
+            y_min: self.y_min - dy,
+            y_max: self.y_max + dy,
+        }
     }
 }
 
@@ -419,6 +433,32 @@ mod tests {
             .prefix(&format!("dl-labs-plot-{name}-"))
             .tempdir()
             .unwrap()
+    }
+
+    #[test]
+    fn bounding_box_and_padding() {
+        let r = Rect::bounding([(1.0, -2.0), (3.0, 4.0), (2.0, 0.0)]).unwrap();
+        assert_eq!((r.x_min, r.x_max, r.y_min, r.y_max), (1.0, 3.0, -2.0, 4.0));
+        // 10 % of 2 is 0.2 along x; 10 % of 6 is 0.6 along y.
+        let p = r.padded(0.1, 0.0);
+        assert!((p.x_min - 0.8).abs() < 1e-12 && (p.x_max - 3.2).abs() < 1e-12);
+        assert!((p.y_min + 2.6).abs() < 1e-12 && (p.y_max - 4.6).abs() < 1e-12);
+        // A flat box grows by the minimum pad.
+        let flat = Rect::bounding([(5.0, 1.0), (5.0, 2.0)])
+            .unwrap()
+            .padded(0.1, 0.5);
+        assert_eq!((flat.x_min, flat.x_max), (4.5, 5.5));
+        assert!(matches!(
+            Rect::bounding(std::iter::empty()),
+            Err(PlotError::EmptyFigure)
+        ));
+        assert!(matches!(
+            Rect::bounding([(0.0, f64::NAN)]),
+            Err(PlotError::NonFinitePoints)
+        ));
+        // `around` is the same box, padded by its margin.
+        let x = arr2(&[[1.0, -2.0], [3.0, 4.0]]);
+        assert_eq!(Rect::around(x.view(), 0.1).unwrap(), r.padded(0.1, 1e-10));
     }
 
     #[test]

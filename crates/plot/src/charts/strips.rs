@@ -5,7 +5,7 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::super::{class_color, draw_err, save, Drawable, PlotError};
+use crate::{class_color, draw_err, save, Drawable, PlotError};
 
 struct Strips<'a> {
     title: &'a str,
@@ -83,26 +83,12 @@ pub fn strip_chart(
     values: &[Vec<f64>],
     range: (f64, f64),
 ) -> Result<(), PlotError> {
-    if values.is_empty() {
-        return Err(PlotError::LengthMismatch {
-            what: "strip rows",
-            expected: 1,
-            found: 0,
-        });
-    }
-    if labels.len() != values.len() {
-        return Err(PlotError::LengthMismatch {
-            what: "strip labels",
-            expected: values.len(),
-            found: labels.len(),
-        });
-    }
-    if range.1.partial_cmp(&range.0) != Some(std::cmp::Ordering::Greater) {
-        return Err(PlotError::EmptyRange {
-            lo: range.0,
-            hi: range.1,
-        });
-    }
+    super::check_rows(
+        ("strip rows", "strip labels"),
+        values.len(),
+        labels.len(),
+        range,
+    )?;
     let height = 90 + 34 * values.len() as u32;
     save(
         path,
