@@ -229,5 +229,7 @@ fn blocks_are_found_with_their_fenced_tables() {
     assert_eq!(b[0].id, "fcann2");
     assert_eq!(&text[b[0].body.clone()], "a  b\n1  2\n");
     assert!(blocks("<!-- numbers: x -->\n```\n1\n```\n").is_err());
-    assert!(blocks("prose quoting `<!-- numbers: LAB -->` inline\n").unwrap().is_empty());
+    assert!(blocks("prose quoting `<!-- numbers: LAB -->` inline\n")
+        .unwrap()
+        .is_empty());
 }
