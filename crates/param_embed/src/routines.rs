@@ -137,7 +137,6 @@ pub fn parametric_tsne(
         None
     };
     let relation_seconds = t0.elapsed().as_secs_f64();
-    let net = Net::new(x.ncols(), &spec.hidden, 2, None, seed, device)?;
     let data = TrainData {
         x: torch_util::to_tensor_f32(x, device),
         p: Some(p),
@@ -145,8 +144,24 @@ pub fn parametric_tsne(
         targets,
         labels: None,
     };
+    let net = (x.ncols(), spec.hidden.as_slice());
+    train_embedding(net, &data, &spec.phases(), seed, relation_seconds, on_epoch)
+}
+
+/// The second half of every embedding routine: a net of `hidden` layers on
+/// `inputs` columns with a 2-D `embed` head, from `seed`, trained through
+/// `phases` on `data` (batch order from `seed` too), and timed.
+fn train_embedding(
+    (inputs, hidden): (usize, &[usize]),
+    data: &TrainData,
+    phases: &[Phase],
+    seed: u64,
+    relation_seconds: f64,
+    on_epoch: OnEpoch,
+) -> Result<Fitted, EmbedError> {
+    let net = Net::new(inputs, hidden, 2, None, seed, data.x.device())?;
     let t1 = Instant::now();
-    let logs = phase::train(&net, &data, &spec.phases(), seed, on_epoch)?;
+    let logs = phase::train(&net, data, phases, seed, on_epoch)?;
     Ok(Fitted {
         net,
         logs,
@@ -242,7 +257,6 @@ pub fn parametric_umap(
         None
     };
     let relation_seconds = t0.elapsed().as_secs_f64();
-    let net = Net::new(x.ncols(), &spec.hidden, 2, None, seed, device)?;
     let data = TrainData {
         x: torch_util::to_tensor_f32(x, device),
         p: None,
@@ -250,14 +264,8 @@ pub fn parametric_umap(
         targets,
         labels: None,
     };
-    let t1 = Instant::now();
-    let logs = phase::train(&net, &data, &spec.phases(), seed, on_epoch)?;
-    Ok(Fitted {
-        net,
-        logs,
-        relation_seconds,
-        train_seconds: t1.elapsed().as_secs_f64(),
-    })
+    let net = (x.ncols(), spec.hidden.as_slice());
+    train_embedding(net, &data, &spec.phases(), seed, relation_seconds, on_epoch)
 }
 
 /// The hybrid model's settings: the t-SNE routine's parts plus a classifier.
