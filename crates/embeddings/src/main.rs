@@ -41,8 +41,11 @@ struct Args {
     /// Seeds of the spread: --seed, --seed + 1, …
     #[arg(long, default_value_t = LabConfig::default().n_seeds)]
     seeds: usize,
-    /// Epochs of every training run [default: the protocol's, 1,000 or 2,000]
-    #[arg(long)]
+    #[arg(long, help = format!(
+        "Epochs of every training run [default: the protocol's: {} (course), {} (--improved), by part]",
+        epochs_by_part(&Protocol::course()),
+        epochs_by_part(&Protocol::improved())
+    ))]
     epochs: Option<usize>,
     /// Share of the flowers used for training
     #[arg(long, default_value_t = LabConfig::default().train_fraction)]
@@ -120,4 +123,11 @@ fn run(args: Args, matches: &ArgMatches) -> anyhow::Result<()> {
         labkit::fmt_duration(std::time::Duration::from_secs_f64(report.total_seconds))
     );
     Ok(())
+}
+
+/// A protocol's epochs, part by part (classifier, regression, Gaussian, joint).
+fn epochs_by_part(p: &Protocol) -> String {
+    [p.classifier, p.regression, p.gaussian, p.joint]
+        .map(|t| t.epochs.to_string())
+        .join("/")
 }

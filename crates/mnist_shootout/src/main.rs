@@ -13,7 +13,7 @@
 
 use clap::Parser;
 use mnist_shootout::app::{self, BenchParams, LabChoices};
-use mnist_shootout::{Assignment, Mode};
+use mnist_shootout::{Assignment, LabConfig, Mode};
 use torch_util::Precision;
 
 /// Flags that do nothing under --bench.
@@ -45,17 +45,17 @@ struct Args {
     /// Run only this assignment (repeatable) [default: all]
     #[arg(long, value_enum, value_name = "NAME")]
     only: Vec<Assignment>,
-    /// Epochs of every training run [default: the preset's]
-    #[arg(long)]
+    #[arg(long, help = labkit::cli::quick_full_help(
+        "Epochs of every training run", quick().epochs, full().epochs))]
     epochs: Option<usize>,
-    /// Training images, the first N of 60,000 [default: the preset's]
-    #[arg(long)]
+    #[arg(long, help = labkit::cli::quick_full_help(
+        "Training images, the first N of 60,000", quick().n_train, full().n_train))]
     n_train: Option<usize>,
-    /// RBF-SVM training images, the first N of the run's [default: the preset's]
-    #[arg(long)]
+    #[arg(long, help = labkit::cli::quick_full_help(
+        "RBF-SVM training images, the first N of the run's", quick().svm_train, full().svm_train))]
     svm_train: Option<usize>,
-    /// Binary solver of the RBF SVM [default: the preset's, smo]
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help = labkit::cli::quick_full_help(
+        "Binary solver of the RBF SVM", quick().svm_backend, full().svm_backend))]
     svm_backend: Option<ksvm_wrap::Backend>,
     /// Only time epochs of [784,100,10] (Adam, batch 100, all 60,000 images),
     /// ours and PyTorch-Python's, in this run
@@ -138,4 +138,13 @@ fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
     })
     .map_err(labkit::cli::with_flag)?;
     Ok(())
+}
+
+/// The presets, for the defaults `--help` shows.
+fn quick() -> LabConfig {
+    LabConfig::quick(tch::Device::Cpu, std::path::PathBuf::new())
+}
+
+fn full() -> LabConfig {
+    LabConfig::full(tch::Device::Cpu, std::path::PathBuf::new())
 }

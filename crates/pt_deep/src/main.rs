@@ -51,11 +51,15 @@ struct Args {
     /// Non-linearity of the hidden layers
     #[arg(long, value_enum, default_value_t = Activation::Relu)]
     activation: Activation,
-    /// Layer sizes D,h1,…,C; repeat for several [default: 2,2 2,10,2 2,10,10,2]
-    #[arg(long = "config", value_name = "SIZES")]
+    #[arg(long = "config", value_name = "SIZES", help = format!(
+        "Layer sizes D,h1,…,C; repeat for several [default: {}]",
+        LabConfig::default().configs.iter().map(|c| list(&c.0)).collect::<Vec<_>>().join(" ")
+    ))]
     configs: Vec<LayerConfig>,
-    /// Data set K,C,N for sample_gmm_2d; repeat for several [default: 4,2,40 6,2,10]
-    #[arg(long = "data", value_name = "K,C,N")]
+    #[arg(long = "data", value_name = "K,C,N", help = format!(
+        "Data set K,C,N for sample_gmm_2d; repeat for several [default: {}]",
+        LabConfig::default().datasets.iter().map(|d| list(&[d.k, d.c, d.n])).collect::<Vec<_>>().join(" ")
+    ))]
     datasets: Vec<GmmSpec>,
     /// Decision surfaces are sampled on GRID × GRID points
     #[arg(long, default_value_t = pt_deep::config::DEFAULT_GRID)]
@@ -155,4 +159,9 @@ fn run(args: Args, matches: &clap::ArgMatches) -> anyhow::Result<()> {
     }
     println!("total {:.1} s", report.total_seconds);
     Ok(())
+}
+
+/// Whole numbers as the flags take them: `2,10,2`.
+fn list(v: &[usize]) -> String {
+    v.iter().map(usize::to_string).collect::<Vec<_>>().join(",")
 }
