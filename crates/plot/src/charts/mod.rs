@@ -14,6 +14,18 @@ pub use lines::{line_plot, points_and_lines, Series};
 pub use scatter::{draw_class_scatter, scatter_classes, scatter_side_by_side, ScatterStyle};
 pub use strips::strip_chart;
 
+/// The label of row `y` of a chart with one row per label (first label on
+/// top, rows centred on k + 0.5); empty between rows.
+fn row_label(labels: &[String], y: f64) -> String {
+    let n = labels.len();
+    let i = (y - 0.5).round();
+    if i >= 0.0 && (i as usize) < n && (y - 0.5 - i).abs() < 1e-6 {
+        labels[n - 1 - i as usize].clone()
+    } else {
+        String::new()
+    }
+}
+
 /// Checks the inputs of a chart with one row per label: at least one row,
 /// a label for each, and a value axis `range` with `range.1 > range.0`.
 fn check_rows(

@@ -39,14 +39,7 @@ impl Drawable for Strips<'_> {
             .disable_y_mesh()
             .y_labels(n)
             .x_desc(self.x_label)
-            .y_label_formatter(&|y| {
-                let i = (*y - 0.5).round();
-                if i >= 0.0 && (i as usize) < labels.len() && (y - 0.5 - i).abs() < 1e-6 {
-                    labels[n - 1 - i as usize].clone()
-                } else {
-                    String::new()
-                }
-            })
+            .y_label_formatter(&|y| super::row_label(labels, *y))
             .draw()
             .map_err(draw_err)?;
         for (i, row) in self.values.iter().enumerate() {
