@@ -16,7 +16,8 @@
 //! - [`phase`]: training phases (epochs, batch size, lr, sampling, losses);
 //! - [`routines`]: parametric t-SNE, parametric UMAP, the hybrid model;
 //! - [`quality`]: 5-NN accuracy and trustworthiness of an embedding;
-//! - [`config`], [`lab`], [`grid`]: the lab's settings, runs and figures.
+//! - [`config`], [`lab`], [`grid`]: the lab's settings, runs and figures;
+//! - [`streams`]: which random stream of the run each choice draws from.
 
 pub mod batch;
 pub mod bench;
@@ -31,6 +32,19 @@ pub mod relations;
 pub mod routines;
 pub mod sampling;
 pub mod transforms;
+
+/// The random streams of a run, in the one scheme of every lab
+/// (`labkit::seeds`: stream k of seed S draws from `StdRng(S ^ k·φ)`). Each
+/// choice has a stream of its own, so a run's results depend on `--seed` and
+/// the settings only, and drawing more in one stream moves no other.
+pub mod streams {
+    /// The initial weights of every net (stream 0: the seed itself).
+    pub const WEIGHTS: u64 = 0;
+    /// The batch order and the negative samples of every phase.
+    pub const BATCHES: u64 = 1;
+    /// The random start of UMAP's spectral layout.
+    pub const SPECTRAL: u64 = 2;
+}
 
 /// Everything that can go wrong in this crate.
 #[derive(Debug, thiserror::Error)]

@@ -1,10 +1,11 @@
 //! The network: a softplus trunk (e.g. 784 → 100 → 50) and named linear heads
-//! (`embed` → 2, `classify` → 10). Weights are drawn from the run's seed, not
-//! from libtorch's global generator, so runs in parallel threads stay exact.
+//! (`embed` → 2, `classify` → 10). Weights are drawn from the run's weight
+//! stream ([`crate::streams`]), not from libtorch's global generator, so runs
+//! in parallel threads stay exact.
 
 use ndarray::{Array2, ArrayView2};
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use tch::{nn, Device, Kind, Tensor};
 
 use crate::EmbedError;
@@ -64,7 +65,7 @@ impl Net {
         }
         let vs = nn::VarStore::new(device);
         let root = vs.root();
-        let mut rng = StdRng::seed_from_u64(seed);
+        let mut rng = labkit::seeds::rng(seed, crate::streams::WEIGHTS);
         // exercise(param_embed.hybrid_model) begin
         let mut trunk = Vec::new();
         let mut last = input;

@@ -4,8 +4,6 @@
 
 use std::time::Instant;
 
-use rand::rngs::StdRng;
-use rand::SeedableRng;
 use serde::Serialize;
 use tch::{nn, nn::OptimizerConfig, Kind, Tensor};
 
@@ -243,7 +241,7 @@ pub fn train(
     mut on_epoch: impl FnMut(&Phase, usize, f64),
 ) -> Result<Vec<PhaseLog>, EmbedError> {
     check(phases, data, net)?;
-    let mut rng = StdRng::seed_from_u64(seed);
+    let mut rng = labkit::seeds::rng(seed, crate::streams::BATCHES);
     let mut logs = Vec::new();
     for ph in phases {
         let t0 = Instant::now();

@@ -2,6 +2,7 @@
 //! initialisation and the baseline) and UMAP's spectral layout.
 
 use ndarray::{Array1, Array2, ArrayView2, Axis};
+use rand::Rng;
 use tch::{Device, Kind, Tensor};
 
 use crate::relations::Sparse;
@@ -147,11 +148,8 @@ pub fn spectral(
     v0 /= nv0;
     let block = (dims + 6).min(n - 1);
     // A seeded start that does not touch libtorch's global generator.
-    let mut y = Array2::from_shape_fn((n, block), |(i, c)| {
-        let h =
-            (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (c as u64 + 1).wrapping_mul(seed | 1);
-        ((h >> 11) as f64 / (1u64 << 53) as f64) - 0.5
-    });
+    let mut rng = labkit::seeds::rng(seed, crate::streams::SPECTRAL);
+    let mut y = Array2::from_shape_fn((n, block), |_| rng.gen::<f64>() - 0.5);
     orthonormalize(&mut y, &v0);
     let m = Shifted::new(w, &inv_sqrt);
     for _ in 0..iters {
