@@ -46,14 +46,10 @@ pub fn trust(
             found: low.nrows(),
         });
     }
-    let xt = torch_util::to_tensor_f32(high, device);
-    let sq = (&xt * &xt).sum_dim_intlist(1, false, Kind::Float);
+    let dist = torch_util::SquaredDistances::new(high, device);
     metrics::trustworthiness_by_rows(low, k, |start, len| -> Result<Array2<f64>, EmbedError> {
-        let xb = xt.narrow(0, start as i64, len as i64);
-        let d2 = sq.narrow(0, start as i64, len as i64).unsqueeze(1) + sq.unsqueeze(0)
-            - xb.matmul(&xt.tr()) * 2.0;
         Ok(torch_util::to_array2(
-            &d2.clamp_min(0.0).to_kind(Kind::Double),
+            &dist.block(start, len).to_kind(Kind::Double),
         )?)
     })
 }

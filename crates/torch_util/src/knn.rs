@@ -2,9 +2,36 @@
 //! high-dimensional rows (784-D pixels) and on a GPU when there is one.
 
 use ndarray::{Array2, ArrayView2};
-use tch::{Device, Kind};
+use tch::{Device, Kind, Tensor};
 
 use crate::TorchError;
+
+/// The squared Euclidean distances between the rows of a matrix, one block
+/// of rows at a time (the whole N × N matrix never exists at once):
+/// ‖a‖² + ‖b‖² − 2·a·b, clamped at 0 against rounding.
+#[derive(Debug)]
+pub struct SquaredDistances {
+    x: Tensor,
+    sq: Tensor,
+}
+
+impl SquaredDistances {
+    /// The rows of `x` (N × D), copied to `device`.
+    pub fn new(x: ArrayView2<f32>, device: Device) -> Self {
+        let x = crate::to_tensor_f32(x, device);
+        let sq = (&x * &x).sum_dim_intlist(1, false, Kind::Float);
+        SquaredDistances { x, sq }
+    }
+
+    /// Rows `start..start + len` against every row: a len × N tensor.
+    pub fn block(&self, start: usize, len: usize) -> Tensor {
+        let (start, len) = (start as i64, len as i64);
+        let xb = self.x.narrow(0, start, len);
+        (self.sq.narrow(0, start, len).unsqueeze(1) + self.sq.unsqueeze(0)
+            - xb.matmul(&self.x.tr()) * 2.0)
+            .clamp_min(0.0)
+    }
+}
 
 /// The `k` nearest other rows of every row of `x` (Euclidean distance),
 /// nearest first: indices (N × k) and distances (N × k). A row is never its
@@ -18,17 +45,13 @@ pub fn nearest_neighbors(
     if k == 0 || k >= n {
         return Err(TorchError::BadNeighbourCount { k, n });
     }
-    let xt = crate::to_tensor_f32(x, device);
-    let sq = (&xt * &xt).sum_dim_intlist(1, false, Kind::Float);
+    let dist = SquaredDistances::new(x, device);
     let mut idx_out = Array2::<usize>::zeros((n, k));
     let mut dist_out = Array2::<f32>::zeros((n, k));
     let block = 2048;
     for start in (0..n).step_by(block) {
         let len = block.min(n - start);
-        let xb = xt.narrow(0, start as i64, len as i64);
-        let d2 = (sq.narrow(0, start as i64, len as i64).unsqueeze(1) + sq.unsqueeze(0)
-            - xb.matmul(&xt.tr()) * 2.0)
-            .clamp_min(0.0);
+        let d2 = dist.block(start, len);
         let (vals, idx) = d2.topk((k + 1) as i64, 1, false, true);
         let vals = crate::to_array2(&vals.sqrt())?;
         let idx = crate::to_array2(&idx.to_kind(Kind::Double))?;

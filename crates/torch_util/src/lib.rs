@@ -10,7 +10,7 @@ pub mod optim;
 pub mod precision;
 pub mod roofline;
 
-pub use knn::nearest_neighbors;
+pub use knn::{nearest_neighbors, SquaredDistances};
 pub use optim::Optimizer;
 pub use precision::{with_precision, Precision};
 
