@@ -5,6 +5,8 @@
 //!
 //! `./dl graph` draws the same crate graph as a picture.
 
+#![allow(clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] functions
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 

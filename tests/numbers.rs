@@ -17,6 +17,8 @@
 //! number, the test fails and names the cell; `./dl numbers` (which runs this
 //! test with `DL_BLESS=1`) rewrites every block from fresh runs.
 
+#![allow(clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] functions
+
 use std::path::{Path, PathBuf};
 
 use tch::Device;

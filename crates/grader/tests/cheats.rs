@@ -9,6 +9,8 @@
 //! submissions built in one target folder never share compiled code, whatever
 //! their file times.
 
+#![allow(clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] functions
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

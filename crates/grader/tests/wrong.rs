@@ -15,6 +15,8 @@
 //! ladder (`Target::Incremental`), a crate's tests sharing a few processes
 //! (`Processes::Shared`).
 
+#![allow(clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] functions
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;

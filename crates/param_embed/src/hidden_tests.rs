@@ -77,7 +77,7 @@ fn hybrid_net_by_hand_with_its_layers_drawn_in_order() {
         let t = vars
             .get(name)
             .unwrap_or_else(|| panic!("no variable {name}"));
-        close(t, &[want.clone()], name);
+        close(t, std::slice::from_ref(want), name);
     }
     let x: Vec<Vec<f64>> = (0..6)
         .map(|i| (0..3).map(|j| ((i * 5 + j * 3) % 7) as f64 - 3.0).collect())

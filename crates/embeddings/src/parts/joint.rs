@@ -16,6 +16,7 @@
 //! - (c) Remedies, each run with the fast table: a margin between rows, unit-
 //!   length rows, and a nearest-row classification term. One is chosen by a
 //!   rule on the training flowers only.
+//!
 //! The numbers: labs/embeddings.md.
 
 use serde::Serialize;

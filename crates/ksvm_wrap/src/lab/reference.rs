@@ -69,6 +69,9 @@ pub struct ReferenceReport {
 /// surface as training converges. The last frame is the run's own tolerance.
 pub const TOLERANCES: [f64; 9] = [2.0, 1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005];
 
+/// Each frame's (tolerance, training accuracy, support vectors).
+type FrameStats = Vec<(f64, f64, usize)>;
+
 /// The animation's frames: the SVM fitted with each tolerance of
 /// [`TOLERANCES`] looser than `cfg.svm.tol`, then with `cfg.svm.tol` itself.
 fn animation_frames(
@@ -76,7 +79,7 @@ fn animation_frames(
     x: ndarray::ArrayView2<f64>,
     y: &[usize],
     rect: Rect,
-) -> Result<(Vec<Figure2d>, Vec<(f64, f64, usize)>), KsvmError> {
+) -> Result<(Vec<Figure2d>, FrameStats), KsvmError> {
     let tols: Vec<f64> = TOLERANCES
         .iter()
         .copied()
